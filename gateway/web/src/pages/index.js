@@ -1,0 +1,83 @@
+// The page registry: one entry per page (one .vue file per page in this folder).
+// To add a page: create src/pages/MyPage.vue, add an entry here, add its nav label
+// to src/i18n/en.json and src/i18n/zh-CN.json. The router, the side navigation and the
+// role checks all read this list.
+//
+//   path      URL (client-side route; the gateway serves index.html for every non-API path)
+//   name      route name, also used for data-testid="nav-<name>"
+//   component lazy import of the page file
+//   roles     roles that may open the page (omit for every signed-in user)
+//   nav       { label: i18n key, icon: name in components/AppIcon.vue } to list it in the side navigation
+//   public    true for pages shown without signing in
+
+export const ROLES = ['admin', 'sales_manager', 'sales_rep', 'service_agent', 'service_manager', 'executive']
+
+const SALES = ['admin', 'sales_manager', 'sales_rep']
+const EVERYONE = ROLES
+
+export const pages = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./LoginPage.vue'),
+    public: true,
+  },
+  {
+    path: '/leads/pool',
+    name: 'lead-pool',
+    component: () => import('./LeadPoolPage.vue'),
+    roles: SALES,
+    nav: { label: 'nav.leadPool', icon: 'inbox' },
+  },
+  {
+    path: '/leads/mine',
+    name: 'my-leads',
+    component: () => import('./MyLeadsPage.vue'),
+    roles: SALES,
+    nav: { label: 'nav.myLeads', icon: 'user-check' },
+  },
+  {
+    path: '/customers',
+    name: 'customers',
+    component: () => import('./CustomersPage.vue'),
+    roles: EVERYONE,
+    nav: { label: 'nav.customers', icon: 'building' },
+  },
+  {
+    path: '/customers/:id',
+    name: 'customer-overview',
+    component: () => import('./CustomerOverviewPage.vue'),
+    roles: EVERYONE,
+    props: true,
+  },
+  {
+    path: '/dashboards/channels',
+    name: 'channel-dashboard',
+    component: () => import('./ChannelDashboardPage.vue'),
+    roles: ['admin', 'sales_manager', 'service_manager', 'executive'],
+    nav: { label: 'nav.channelDashboard', icon: 'chart' },
+  },
+]
+
+// What each role may do inside pages (the server enforces the same rules; this only hides buttons).
+export const permissions = {
+  createLead: ['admin', 'sales_manager', 'sales_rep'],
+  claimLead: ['sales_manager', 'sales_rep'],
+  convertLead: ['admin', 'sales_manager', 'sales_rep'],
+  openTicket: ['admin', 'sales_manager', 'sales_rep', 'service_agent', 'service_manager'],
+}
+
+export function can(user, action) {
+  const allowed = permissions[action]
+  return !!user && !!allowed && (user.roles || []).some((r) => allowed.includes(r))
+}
+
+export function navPagesFor(user) {
+  return pages.filter((p) => p.nav && !p.public && (!p.roles || (user?.roles || []).some((r) => p.roles.includes(r))))
+}
+
+/** The start page of a user: the first navigation entry they may open. */
+export function homeFor(user) {
+  const first = navPagesFor(user)[0]
+  return first ? { name: first.name } : { name: 'customers' }
+}

@@ -1,0 +1,28 @@
+"""The leads service: the lead pool and the public pool."""
+from __future__ import annotations
+
+from flask import Flask
+
+from crm_shared.db import make_engine, make_session_factory
+from crm_shared.settings import Settings
+from crm_shared.web import create_service_app
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app; nothing connects before the first request."""
+    from leads.api import blp
+    from leads.config import load_settings
+    from leads.db import start_mappers
+    from leads.uow import LeadsUnitOfWork
+
+    settings = settings or load_settings()
+    start_mappers()
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    return create_service_app(
+        settings=settings,
+        title="CRM leads",
+        blueprints=[blp],
+        engine=engine,
+        extensions={"crm.uow_factory": lambda: LeadsUnitOfWork(session_factory)},
+    )

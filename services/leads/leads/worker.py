@@ -1,0 +1,25 @@
+"""The leads worker process: `python -m leads.worker`."""
+from crm_shared.db import make_engine, make_session_factory
+from crm_shared.worker import run_worker
+from leads.config import load_settings
+from leads.db import start_mappers
+from leads.handlers import HANDLERS
+from leads.uow import LeadsUnitOfWork
+
+
+def main() -> None:
+    settings = load_settings()
+    start_mappers()
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    run_worker(
+        settings=settings,
+        engine=engine,
+        uow_factory=lambda: LeadsUnitOfWork(session_factory),
+        handlers=HANDLERS,
+        jobs=[],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Alembic environment of the leads database."""
+from crm_shared.migrations import run_env
+from leads.db import metadata
+
+run_env(metadata)

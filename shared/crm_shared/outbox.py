@@ -1,0 +1,20 @@
+"""Writing events to the outbox in the same transaction as the state change that caused them."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from crm_shared.db import outbox
+from crm_shared.envelope import Envelope, utc_now
+
+
+def record(session: Session, envelopes: Iterable[Envelope]) -> None:
+    """Add events to the outbox; they are published only if the caller's transaction commits."""
+    rows = [
+        {"event_id": e.id, "name": e.name, "body": e.to_json(), "created_at": utc_now()}
+        for e in envelopes
+    ]
+    if rows:
+        session.execute(insert(outbox), rows)
