@@ -20,5 +20,7 @@ def first_delivery(session: Session, consumer: str, envelope: Envelope) -> bool:
         insert(inbox)
         .values(consumer=consumer, event_id=envelope.id, event_name=envelope.name, processed_at=utc_now())
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(inbox.c.event_id)
     )
-    return session.execute(statement).rowcount == 1
+    # RETURNING rather than rowcount: psycopg reports -1 for this statement under SQLAlchemy 2.1.
+    return session.execute(statement).first() is not None

@@ -62,9 +62,10 @@ class Scheduler:
             insert(scheduled_runs)
             .values(job=job.name, due_at=due_at, worker=self.worker_id, started_at=utc_now())
             .on_conflict_do_nothing(index_elements=["job", "due_at"])
+            .returning(scheduled_runs.c.job)
         )
         with self.engine.begin() as connection:
-            return connection.execute(statement).rowcount == 1
+            return connection.execute(statement).first() is not None
 
     def _finish(self, job: TimedJob, due_at: datetime, error: str | None) -> None:
         with self.engine.begin() as connection:

@@ -1,0 +1,1 @@
+"""The event bus: topology, connections, the outbox relay and the idempotent consumer."""
