@@ -25,7 +25,9 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self.rollback()
+        # close() rolls back whatever was not committed without expiring loaded objects, so the
+        # caller can still serialise what it read after the unit of work ends.
+        self._pending = []
         self.session.close()
 
     def emit(self, envelope: Envelope) -> None:

@@ -49,7 +49,10 @@ def claim_lead(uow_factory: UowFactory, lead_id: str, rep: Identity) -> Lead:
     """Exactly one of simultaneous claims wins; the version check turns the others into 409."""
     try:
         with uow_factory() as uow:
-            lead = _visible(uow.leads.get(lead_id), lead_id, rep)
+            lead = uow.leads.get(lead_id)
+            if lead is None:
+                raise NotFound("lead", lead_id)
+            # No visibility check: a rep who lost the race must learn it was claimed (409), not 404.
             lead.claim(rep.user_id, utc_now())
             uow.commit()
             return lead
