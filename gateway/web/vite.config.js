@@ -1,7 +1,6 @@
 // Vite build for the CRM web shell.
-// Output goes to gateway/gateway/static/app/ (build output, never committed);
+// Output goes to gateway/gateway/static/app/ (build output, gitignored);
 // the gateway serves index.html for every non-API path and the assets under /static/app/.
-import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
@@ -10,20 +9,10 @@ import vue from '@vitejs/plugin-vue'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const outDir = resolve(here, '../gateway/static/app')
 
-// The output folder ignores itself, so a stray `git add -A` never picks up build output.
-const selfIgnoringOutDir = () => ({
-  name: 'crm-self-ignoring-outdir',
-  apply: 'build',
-  closeBundle() {
-    writeFileSync(resolve(outDir, '.gitignore'), '# build output of gateway/web (bash gateway/web/build.sh)\n*\n')
-  },
-})
-
 export default defineConfig({
   base: '/static/app/',
   plugins: [
     vue({ features: { optionsAPI: false, prodDevtools: false } }),
-    selfIgnoringOutDir(),
   ],
   define: {
     __VUE_I18N_FULL_INSTALL__: 'true',

@@ -75,3 +75,8 @@ export function label(group, code) {
   const key = `${group}.${code}`
   return te(key) ? t(key) : String(code).replace(/_/g, ' ')
 }
+
+/** Ids from events and from the API may differ in type (7 vs "7"): compare them as text. */
+export function sameId(a, b) {
+  return a !== undefined && a !== null && b !== undefined && b !== null && String(a) === String(b)
+}

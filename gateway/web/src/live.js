@@ -19,6 +19,7 @@ export function createSseParser(onMessage, { lastEventId = '', onRetry = () => {
   let eventName = ''
   let lastId = lastEventId
   let first = true
+  let pendingLF = false
 
   function dispatch() {
     if (data.length === 0) {
@@ -46,18 +47,23 @@ export function createSseParser(onMessage, { lastEventId = '', onRetry = () => {
 
   return {
     push(chunk) {
-      if (first && chunk) {
+      if (!chunk) return
+      if (first) {
         if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
         first = false
       }
+      if (pendingLF && chunk[0] === '\n') chunk = chunk.slice(1) // second half of a \r\n split across chunks
+      pendingLF = false
       buffer += chunk
       let start = 0
       for (let i = 0; i < buffer.length; i++) {
         const c = buffer[i]
         if (c !== '\n' && c !== '\r') continue
-        if (c === '\r' && i === buffer.length - 1) break // may be the first half of \r\n
         processLine(buffer.slice(start, i))
-        if (c === '\r' && buffer[i + 1] === '\n') i++
+        if (c === '\r') {
+          if (i === buffer.length - 1) pendingLF = true
+          else if (buffer[i + 1] === '\n') i++
+        }
         start = i + 1
       }
       buffer = buffer.slice(start)

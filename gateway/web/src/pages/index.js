@@ -8,6 +8,7 @@
 //   component lazy import of the page file
 //   roles     roles that may open the page (omit for every signed-in user)
 //   nav       { label: i18n key, icon: name in components/AppIcon.vue } to list it in the side navigation
+//   startFor  roles whose start page this is (otherwise a user starts on their first nav entry)
 //   public    true for pages shown without signing in
 
 export const ROLES = ['admin', 'sales_manager', 'sales_rep', 'service_agent', 'service_manager', 'executive']
@@ -56,6 +57,7 @@ export const pages = [
     component: () => import('./ChannelDashboardPage.vue'),
     roles: ['admin', 'sales_manager', 'service_manager', 'executive'],
     nav: { label: 'nav.channelDashboard', icon: 'chart' },
+    startFor: ['executive'],
   },
 ]
 
@@ -78,6 +80,7 @@ export function navPagesFor(user) {
 
 /** The start page of a user: the first navigation entry they may open. */
 export function homeFor(user) {
-  const first = navPagesFor(user)[0]
-  return first ? { name: first.name } : { name: 'customers' }
+  const allowed = navPagesFor(user)
+  const start = allowed.find((p) => (p.startFor || []).some((r) => (user?.roles || []).includes(r))) || allowed[0]
+  return start ? { name: start.name } : { name: 'customers' }
 }
