@@ -149,7 +149,7 @@ def contract(name: str) -> Envelope:
     return Envelope.from_dict(json.loads((CONTRACTS / f"{name}.json").read_text(encoding="utf-8")))
 
 
-def contract_with(name: str, **payload_changes) -> Envelope:
+def contract_with(name: str, /, **payload_changes) -> Envelope:
     """The contract example with a fresh id and some payload fields changed."""
     example = contract(name)
     data = example.to_dict()

@@ -48,7 +48,10 @@ class OutboxRelay:
             self._connection = self.connect()
             self._connection.ensure_connection(max_retries=3)
             self.topology.declare(self._connection)
-            self._producer = Producer(self._connection, on_return=self._on_return)
+            channel = self._connection.default_channel
+            # Only AMQP channels report returned messages; the embedded bus has no such callback.
+            on_return = self._on_return if hasattr(channel, "events") else None
+            self._producer = Producer(channel, on_return=on_return)
         return self._producer
 
     def _on_return(self, exception, exchange, routing_key, message) -> None:

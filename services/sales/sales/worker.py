@@ -1,0 +1,25 @@
+"""The sales worker process: `python -m sales.worker`."""
+from crm_shared.db import make_engine, make_session_factory
+from crm_shared.worker import run_worker
+from sales.config import load_settings
+from sales.db import start_mappers
+from sales.handlers import HANDLERS
+from sales.uow import SalesUnitOfWork
+
+
+def main() -> None:
+    settings = load_settings()
+    start_mappers()
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    run_worker(
+        settings=settings,
+        engine=engine,
+        uow_factory=lambda: SalesUnitOfWork(session_factory),
+        handlers=HANDLERS,
+        jobs=[],
+    )
+
+
+if __name__ == "__main__":
+    main()

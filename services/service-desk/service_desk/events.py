@@ -1,0 +1,27 @@
+"""The events the service desk publishes: names and payloads (see contracts/ for examples)."""
+from __future__ import annotations
+
+from crm_shared.envelope import Envelope, format_time
+from service_desk.config import EVENT_PREFIX
+from service_desk.domain import TicketOpened
+
+TICKET_OPENED = f"{EVENT_PREFIX}.ticket.opened.v1"
+
+
+def to_envelope(event) -> Envelope:
+    """The wire form of a domain event: ids and the facts consumers need, never a row dump."""
+    if isinstance(event, TicketOpened):
+        ticket = event.ticket
+        payload = {
+            "ticket_id": ticket.id,
+            "customer_id": ticket.customer_id,
+            "customer_owner_id": event.customer_owner_id,
+            "channel": ticket.channel,
+            "subject": ticket.subject,
+            "priority": ticket.priority,
+            "status": ticket.status,
+            "opened_at": format_time(ticket.opened_at),
+        }
+        # The producer is the service part of the event name, as subscribers expect.
+        return Envelope.new(TICKET_OPENED, payload, producer=EVENT_PREFIX)
+    raise TypeError(f"no wire form for {type(event).__name__}")

@@ -1,0 +1,25 @@
+"""The service-desk worker process: `python -m service_desk.worker`."""
+from crm_shared.db import make_engine, make_session_factory
+from crm_shared.worker import run_worker
+from service_desk.config import load_settings
+from service_desk.db import start_mappers
+from service_desk.handlers import HANDLERS
+from service_desk.uow import ServiceDeskUnitOfWork
+
+
+def main() -> None:
+    settings = load_settings()
+    start_mappers()
+    engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    run_worker(
+        settings=settings,
+        engine=engine,
+        uow_factory=lambda: ServiceDeskUnitOfWork(session_factory),
+        handlers=HANDLERS,
+        jobs=[],
+    )
+
+
+if __name__ == "__main__":
+    main()
