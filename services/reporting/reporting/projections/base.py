@@ -1,0 +1,23 @@
+"""What a projection is: a read model's tables and how each event it cares about changes them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from crm_shared.envelope import Envelope
+
+# Applies one event to a read model inside the caller's transaction. Live consumption and the
+# rebuild call the same functions, so a read model rebuilt from the archive equals the live one.
+Apply = Callable[[Envelope, Session], None]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """One read model: the tables it owns (emptied by a rebuild) and its function per event name."""
+
+    name: str
+    tables: tuple[Table, ...]
+    handlers: Mapping[str, Apply]
