@@ -1,0 +1,63 @@
+"""HTTP endpoints of logins and users: parse, call the use case, serialise."""
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from crm_shared.auth import ADMIN, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
+from gateway import accounts
+from gateway.schemas import LoginSchema, MeSchema, MeUpdateSchema, TokenSchema, UserPageSchema
+
+auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Logging in")
+users_blp = Blueprint("users", __name__, url_prefix="/api/v1", description="You and the other users")
+
+MANAGERS = (ADMIN, SALES_MANAGER, SERVICE_MANAGER)
+
+
+def _uow():
+    return current_app.extensions["crm.uow_factory"]
+
+
+def _passwords():
+    return current_app.extensions["crm.passwords"]
+
+
+@auth_blp.route("/login")
+class Login(MethodView):
+    crm_public = True
+
+    @auth_blp.arguments(LoginSchema)
+    @auth_blp.response(200, TokenSchema)
+    @auth_blp.doc(security=[])
+    def post(self, credentials):
+        """Exchange a username and password for an access token."""
+        return accounts.log_in(
+            _uow(),
+            _passwords(),
+            current_app.extensions["crm.token_issuer"],
+            credentials["username"],
+            credentials["password"],
+        )
+
+
+@users_blp.route("/me")
+class Me(MethodView):
+    @users_blp.response(200, MeSchema)
+    def get(self):
+        """You: name, roles, teams and language."""
+        return accounts.get_active_user(_uow(), current_identity().user_id)
+
+    @users_blp.arguments(MeUpdateSchema)
+    @users_blp.response(200, MeSchema)
+    def patch(self, changes):
+        """Change your language."""
+        return accounts.change_locale(_uow(), current_identity().user_id, changes["locale"])
+
+
+@users_blp.route("/users")
+class Users(MethodView):
+    @users_blp.response(200, UserPageSchema)
+    @require_roles(*MANAGERS)
+    def get(self):
+        """Every user, so pages can show names instead of ids."""
+        users = accounts.list_users(_uow())
+        return {"items": users, "total": len(users)}

@@ -1,0 +1,67 @@
+"""Forwarding `/api/v1/<resource>/...` to the owning service with the caller's own token."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+from flask import Flask, Response, current_app, request
+
+from crm_shared import context
+from crm_shared.auth import current_identity
+from crm_shared.errors import DEFAULT_CODES, APIError, error_response
+from crm_shared.web import CORRELATION_HEADER
+from gateway.routes import ROUTES
+from gateway.upstream import Upstream
+
+FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match")
+FORWARDED_RESPONSE_HEADERS = ("Content-Type", "ETag", "Location", "Retry-After", "Cache-Control", "Last-Modified")
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# Characters that may stay as they are in a path segment; everything else is percent-encoded again.
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def forwarded_headers() -> dict[str, str]:
+    """The caller's headers the services need, and the correlation id of this request."""
+    headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS if name in request.headers}
+    headers[CORRELATION_HEADER] = context.current().correlation_id or context.new_correlation_id()
+    return headers
+
+
+def relay(service: str, upstream_response: requests.Response) -> Response:
+    """The service's answer as the gateway's own; a non-JSON error becomes the one error shape."""
+    content_type = upstream_response.headers.get("Content-Type", "")
+    if upstream_response.status_code >= 400 and "json" not in content_type:
+        status = upstream_response.status_code
+        return error_response(
+            status, DEFAULT_CODES.get(status, "error"), f"The {service} service answered with HTTP {status}."
+        )
+    response = Response(upstream_response.content, status=upstream_response.status_code)
+    for name in FORWARDED_RESPONSE_HEADERS:
+        if name in upstream_response.headers:
+            response.headers[name] = upstream_response.headers[name]
+    return response
+
+
+def forward(resource: str, rest: str = "") -> Response:
+    """Forward this request to the service that owns `resource`."""
+    service = ROUTES.get(resource)
+    if service is None:
+        raise APIError(404, "not_found", f"There is no API resource named {resource!r}.")
+    current_identity()  # the token was verified before this view; the service verifies it again
+    path = quote(f"/api/v1/{resource}" + (f"/{rest}" if rest else ""), safe=PATH_SAFE)
+    upstream: Upstream = current_app.extensions["crm.upstream"]
+    answer = upstream.request(
+        service,
+        request.method,
+        path,
+        headers=forwarded_headers(),
+        query=request.query_string,
+        body=request.get_data() or None,
+    )
+    return relay(service, answer)
+
+
+def install(app: Flask) -> None:
+    """The catch-all API routes; the gateway's own endpoints are more specific and win."""
+    app.add_url_rule("/api/v1/<resource>", "proxy", forward, methods=METHODS)
+    app.add_url_rule("/api/v1/<resource>/<path:rest>", "proxy_path", forward, methods=METHODS)

@@ -1,0 +1,84 @@
+"""Loading and saving users and teams."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from gateway.db import team_members, teams, users
+from gateway.domain import Team, User
+
+
+class UserRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def _with_teams(self, rows) -> list[User]:
+        found = [
+            User(
+                id=row.id,
+                username=row.username,
+                display_name=row.display_name,
+                password_hash=row.password_hash,
+                roles=list(row.roles or []),
+                locale=row.locale,
+                active=row.active,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+        if not found:
+            return found
+        memberships = self.session.execute(
+            select(team_members.c.user_id, teams.c.id, teams.c.name)
+            .join(teams, teams.c.id == team_members.c.team_id)
+            .where(team_members.c.user_id.in_([user.id for user in found]))
+            .order_by(teams.c.name)
+        ).all()
+        by_user: dict[str, list[Team]] = defaultdict(list)
+        for user_id, team_id, name in memberships:
+            by_user[user_id].append(Team(team_id, name))
+        for user in found:
+            user.teams = by_user[user.id]
+        return found
+
+    def get(self, user_id: str) -> User | None:
+        found = self._with_teams(self.session.execute(select(users).where(users.c.id == user_id)).all())
+        return found[0] if found else None
+
+    def by_username(self, username: str) -> User | None:
+        found = self._with_teams(self.session.execute(select(users).where(users.c.username == username)).all())
+        return found[0] if found else None
+
+    def list(self) -> list[User]:
+        return self._with_teams(self.session.execute(select(users).order_by(users.c.username)).all())
+
+    def add(self, user: User) -> None:
+        self.session.execute(
+            insert(users).values(
+                id=user.id,
+                username=user.username,
+                display_name=user.display_name,
+                password_hash=user.password_hash,
+                roles=list(user.roles),
+                locale=user.locale,
+                active=user.active,
+                created_at=user.created_at,
+            )
+        )
+        for team in user.teams:
+            self.session.execute(insert(team_members).values(team_id=team.id, user_id=user.id))
+
+    def save_locale(self, user: User) -> None:
+        self.session.execute(update(users).where(users.c.id == user.id).values(locale=user.locale))
+
+    def save_password_hash(self, user: User) -> None:
+        self.session.execute(update(users).where(users.c.id == user.id).values(password_hash=user.password_hash))
+
+    def team_named(self, name: str) -> Team | None:
+        row = self.session.execute(select(teams).where(teams.c.name == name)).first()
+        return Team(row.id, row.name) if row else None
+
+    def add_team(self, team: Team) -> None:
+        self.session.execute(insert(teams).values(id=team.id, name=team.name))

@@ -1,0 +1,14 @@
+"""The routing table."""
+from gateway.routes import ROUTES, owner_of
+
+
+def test_each_resource_belongs_to_its_service():
+    assert ROUTES == {"leads": "leads", "customers": "sales", "tickets": "service-desk", "dashboards": "reporting"}
+
+
+def test_the_owner_of_a_path_is_found_from_its_first_segment_after_the_version():
+    assert owner_of("/api/v1/leads/{lead_id}/claim") == "leads"
+    assert owner_of("/api/v1/customers") == "sales"
+    assert owner_of("/api/v1/me") is None
+    assert owner_of("/health") is None
+    assert owner_of("/api/v2/leads") is None
