@@ -16,8 +16,9 @@ from kombu.exceptions import ChannelError
 from crm_shared.bus import embedded
 from crm_shared.bus.embedded import CLAIMS_FOLDER, QUEUES_FOLDER, connection_for
 
-# Spawned children start clean, like the real service processes, and import this module by name.
-spawn = multiprocessing.get_context("spawn")
+# Forked, because the suite imports test modules under names a spawned child could not import.
+# Each child opens its own connections; nothing of the parent's bus state is used in it.
+fork = multiprocessing.get_context("fork")
 
 EVENTS = Exchange("crm.events", type="topic", durable=True)
 TIMEOUT = 15.0
@@ -62,6 +63,24 @@ def claimed_files(folder: Path, queue: str) -> list[str]:
     return sorted(path.name for path in (folder / QUEUES_FOLDER / queue / CLAIMS_FOLDER).glob("*.msg"))
 
 
+@pytest.fixture
+def start():
+    """Starts a child process; a test that fails leaves none running (they would keep pytest from exiting)."""
+    started = []
+
+    def start_process(target, *args):
+        process = fork.Process(target=target, args=args, daemon=True)
+        process.start()
+        started.append(process)
+        return process
+
+    yield start_process
+    for process in started:
+        if process.is_alive():
+            process.kill()
+        process.join(TIMEOUT)
+
+
 # -- child processes ----------------------------------------------------------------------------
 
 
@@ -71,9 +90,8 @@ def consume_until_stopped(folder: str, queue_name: str, consumer_id: int, result
         channel = connection.channel()
 
         def on_message(body, message):
-            results.put(
-                (consumer_id, message.delivery_info["routing_key"], body, bool(message.delivery_info.get("redelivered")))
-            )
+            redelivered = bool(message.delivery_info.get("redelivered"))
+            results.put((consumer_id, message.delivery_info["routing_key"], body, redelivered))
             message.ack()
 
         with Consumer(channel, [leads_queue(queue_name)], callbacks=[on_message], prefetch_count=10, accept=["json"]):
@@ -107,12 +125,16 @@ def publish_routing_keys(folder: str, routing_keys: list[str]) -> None:
             producer.publish({"routing_key": routing_key}, routing_key=routing_key, serializer="json")
 
 
-def hold_one_message_without_ack(folder: str, queue_name: str, results) -> None:
-    """Receive one message and never ack it: the parent SIGKILLs this process while it holds it."""
+def hold_one_message_without_ack(folder: str, queue_name: str, report) -> None:
+    """Receive one message and never ack it: the parent SIGKILLs this process while it holds it.
+
+    It reports on a pipe of its own: killed while a multiprocessing queue's writer lock is still
+    held, it would leave that lock taken for every other child.
+    """
     with connection_for(folder) as connection:
 
         def on_message(body, message):
-            results.put(("holding", body))
+            report.send(("holding", body))
             time.sleep(TIMEOUT * 4)
 
         with Consumer(connection.channel(), [leads_queue(queue_name)], callbacks=[on_message], accept=["json"]):
@@ -137,20 +159,19 @@ def publish_without_declaring(folder: str, exchange_name: str, routing_key: str)
 # -- routing across processes -------------------------------------------------------------------
 
 
-def test_topic_binding_made_by_a_consumer_process_routes_what_another_process_publishes(tmp_path):
-    results, stop = spawn.Queue(), spawn.Event()
-    consumer = spawn.Process(target=consume_until_stopped, args=(str(tmp_path), "leads", 1, results, stop))
-    consumer.start()
+def test_topic_binding_made_by_a_consumer_process_routes_what_another_process_publishes(tmp_path, start):
+    results, stop = fork.Queue(), fork.Event()
+    consumer = start(consume_until_stopped, str(tmp_path), "leads", 1, results, stop)
     deadline = time.monotonic() + TIMEOUT
     assert next_result(results, deadline) == ("ready", 1)
 
     # The last event comes from the same publisher as the others, so once it is in, the sales
     # event would have been in too had it been routed to the queue.
-    publisher = spawn.Process(
-        target=publish_routing_keys,
-        args=(str(tmp_path), ["leads.lead.created.v1", "sales.customer.created.v1", "leads.lead.updated.v1"]),
+    publisher = start(
+        publish_routing_keys,
+        str(tmp_path),
+        ["leads.lead.created.v1", "sales.customer.created.v1", "leads.lead.updated.v1"],
     )
-    publisher.start()
     received = []
     while len(received) < 2:
         received.append(next_result(results, deadline)[1])
@@ -164,15 +185,11 @@ def test_topic_binding_made_by_a_consumer_process_routes_what_another_process_pu
 
 @pytest.mark.parametrize(("exchange_type", "expected"), [("direct", [1, 0]), ("fanout", [1, 1])])
 def test_direct_and_fanout_bindings_route_for_a_process_that_never_declared_the_exchange(
-    tmp_path, exchange_type, expected
+    tmp_path, start, exchange_type, expected
 ):
-    binder = spawn.Process(target=bind_two_queues, args=(str(tmp_path), exchange_type))
-    binder.start()
+    binder = start(bind_two_queues, str(tmp_path), exchange_type)
     binder.join(TIMEOUT)
-    publisher = spawn.Process(
-        target=publish_without_declaring, args=(str(tmp_path), f"routing.{exchange_type}", "first")
-    )
-    publisher.start()
+    publisher = start(publish_without_declaring, str(tmp_path), f"routing.{exchange_type}", "first")
     publisher.join(TIMEOUT)
     assert (binder.exitcode, publisher.exitcode) == (0, 0)
 
@@ -185,21 +202,14 @@ def test_direct_and_fanout_bindings_route_for_a_process_that_never_declared_the_
 # -- many publishers, many consumers ------------------------------------------------------------
 
 
-def run_burst(folder: Path, per_publisher: int) -> None:
-    results, stop, start = spawn.Queue(), spawn.Event(), spawn.Event()
-    consumers = [
-        spawn.Process(target=consume_until_stopped, args=(str(folder), "leads", number, results, stop))
-        for number in (1, 2)
-    ]
-    publishers = [
-        spawn.Process(target=publish_sequence, args=(str(folder), number, per_publisher, start)) for number in (1, 2)
-    ]
-    for process in consumers + publishers:
-        process.start()
+def run_burst(start, folder: Path, per_publisher: int) -> None:
+    results, stop, go = fork.Queue(), fork.Event(), fork.Event()
+    consumers = [start(consume_until_stopped, str(folder), "leads", number, results, stop) for number in (1, 2)]
+    publishers = [start(publish_sequence, str(folder), number, per_publisher, go) for number in (1, 2)]
     deadline = time.monotonic() + TIMEOUT
     ready = {next_result(results, deadline) for _ in consumers}
     assert ready == {("ready", 1), ("ready", 2)}
-    start.set()
+    go.set()
 
     received = []
     while len(received) < 2 * per_publisher:
@@ -222,9 +232,9 @@ def run_burst(folder: Path, per_publisher: int) -> None:
     assert claimed_files(folder, "leads") == []
 
 
-def test_two_consumer_processes_receive_every_message_of_two_publisher_processes_once_and_in_order(tmp_path):
+def test_two_consumer_processes_receive_every_message_of_two_publisher_processes_once_and_in_order(tmp_path, start):
     for burst in range(5):
-        run_burst(tmp_path / f"burst-{burst}", per_publisher=500)
+        run_burst(start, tmp_path / f"burst-{burst}", per_publisher=500)
 
 
 # -- crash recovery -----------------------------------------------------------------------------
@@ -237,10 +247,11 @@ def publish_one(folder: Path, body: dict) -> None:
         Producer(channel, exchange=EVENTS).publish(body, routing_key="leads.lead.created.v1", serializer="json")
 
 
-def start_holder_and_kill_it(folder: Path, results) -> None:
-    holder = spawn.Process(target=hold_one_message_without_ack, args=(str(folder), "leads", results))
-    holder.start()
-    assert next_result(results, time.monotonic() + TIMEOUT) == ("holding", {"lead": 1})
+def start_holder_and_kill_it(start, folder: Path) -> None:
+    receiver, sender = fork.Pipe(duplex=False)
+    holder = start(hold_one_message_without_ack, str(folder), "leads", sender)
+    assert receiver.poll(TIMEOUT), "the holder received nothing"
+    assert receiver.recv() == ("holding", {"lead": 1})
     os.kill(holder.pid, signal.SIGKILL)
     holder.join(TIMEOUT)
     assert holder.exitcode == -signal.SIGKILL
@@ -248,13 +259,12 @@ def start_holder_and_kill_it(folder: Path, results) -> None:
     assert len(claimed_files(folder, "leads")) == 1
 
 
-def test_a_message_held_by_a_consumer_killed_before_acking_is_redelivered_to_the_next_consumer(tmp_path):
+def test_a_message_held_by_a_consumer_killed_before_acking_is_redelivered_to_the_next_consumer(tmp_path, start):
     publish_one(tmp_path, {"lead": 1})
-    results, stop = spawn.Queue(), spawn.Event()
-    start_holder_and_kill_it(tmp_path, results)
+    start_holder_and_kill_it(start, tmp_path)
+    results, stop = fork.Queue(), fork.Event()
 
-    successor = spawn.Process(target=consume_until_stopped, args=(str(tmp_path), "leads", 2, results, stop))
-    successor.start()
+    successor = start(consume_until_stopped, str(tmp_path), "leads", 2, results, stop)
     deadline = time.monotonic() + TIMEOUT
     assert next_result(results, deadline) == ("ready", 2)
     assert next_result(results, deadline) == (2, "leads.lead.created.v1", {"lead": 1}, True)
@@ -267,14 +277,14 @@ def test_a_message_held_by_a_consumer_killed_before_acking_is_redelivered_to_the
     assert claimed_files(tmp_path, "leads") == []
 
 
-def test_a_consumer_already_running_takes_over_the_message_of_a_consumer_killed_beside_it(tmp_path):
+def test_a_consumer_already_running_takes_over_the_message_of_a_consumer_killed_beside_it(tmp_path, start):
     publish_one(tmp_path, {"lead": 1})
-    results = spawn.Queue()
+    receiver, sender = fork.Pipe(duplex=False)
     received = []
     with connection_for(str(tmp_path), transport_options={"claim_recovery_interval": 0.1}) as connection:
-        holder = spawn.Process(target=hold_one_message_without_ack, args=(str(tmp_path), "leads", results))
-        holder.start()
-        assert next_result(results, time.monotonic() + TIMEOUT) == ("holding", {"lead": 1})
+        holder = start(hold_one_message_without_ack, str(tmp_path), "leads", sender)
+        assert receiver.poll(TIMEOUT), "the holder received nothing"
+        assert receiver.recv() == ("holding", {"lead": 1})
         with Consumer(
             connection.channel(),
             [leads_queue()],
@@ -391,3 +401,26 @@ def test_redeclaring_an_exchange_with_another_type_in_another_connection_is_refu
         Exchange("crm.events", type="topic")(first.channel()).declare()
         with pytest.raises(embedded.NotEquivalentError):
             Exchange("crm.events", type="direct")(second.channel()).declare()
+
+
+def test_a_message_taken_with_no_ack_leaves_no_claim_behind(tmp_path):
+    publish_one(tmp_path, {"lead": 1})
+    with connection_for(str(tmp_path)) as connection:
+        message = leads_queue()(connection.channel()).get(no_ack=True, accept=["json"])
+        assert message.payload == {"lead": 1}
+    assert ready_files(tmp_path, "leads") == []
+    assert claimed_files(tmp_path, "leads") == []
+
+
+def test_an_unreadable_message_file_is_set_aside_and_the_next_message_delivered(tmp_path):
+    publish_one(tmp_path, {"lead": 1})
+    # What a power loss can leave behind, since nothing is fsynced: an empty file under a valid name.
+    (tmp_path / QUEUES_FOLDER / "leads" / f"{0:020d}-{0:010d}-{0:010d}.msg").write_bytes(b"")
+    with connection_for(str(tmp_path)) as connection:
+        message = leads_queue()(connection.channel()).get(accept=["json"])
+        assert message.payload == {"lead": 1}
+        message.ack()
+    assert [path.name for path in (tmp_path / embedded.UNREADABLE_FOLDER).iterdir()] == [
+        f"leads-{0:020d}-{0:010d}-{0:010d}.msg"
+    ]
+    assert claimed_files(tmp_path, "leads") == []

@@ -1,4 +1,4 @@
-"""The embedded bus: a kombu transport that keeps exchanges, queues and messages in one folder, shared by the processes of one machine.
+"""The embedded bus: a serverless kombu transport in one folder, shared by the processes of one machine.
 
 kombu's own ``filesystem`` transport is not safe with several processes: a consumer can open a
 message file before its publisher has finished writing it (1 to 3 messages of 1000 lost under
@@ -16,11 +16,13 @@ Layout of the folder::
 
     bindings.json                    exchanges and bindings, read under LOCK_SH, changed under LOCK_EX
     tmp/                             messages being written, renamed into place when complete
+    unreadable/                      message files that did not parse, set aside (see below)
     queues/<queue>/<name>.msg        ready messages; names sort in publish order
     queues/<queue>/.claimed/<owner>-<name>.msg   delivered and not yet acked, owner = pid.start-time
 
 Nothing is fsynced, a deliberate trade-off for speed: messages survive a crash or restart of any
-process, but a power loss or kernel crash may lose the messages written in the last seconds.
+process, but a power loss or kernel crash may lose the messages written in the last seconds or
+leave them empty; a consumer sets such a file aside in ``unreadable/`` instead of failing on it.
 
 The one difference from RabbitMQ that remains: queue arguments (``x-dead-letter-exchange``,
 ``x-expires``, ...) and the ``mandatory`` flag are ignored, so a message that no queue is bound
@@ -55,6 +57,7 @@ log = logging.getLogger(__name__)
 BINDINGS_FILE = "bindings.json"
 QUEUES_FOLDER = "queues"
 TMP_FOLDER = "tmp"
+UNREADABLE_FOLDER = "unreadable"
 CLAIMS_FOLDER = ".claimed"
 MESSAGE_SUFFIX = ".msg"
 # A message put back into its queue gets this suffix instead: its name still sorts in its old
@@ -205,6 +208,7 @@ class _Folder:
         self.root = root
         self.queues = os.path.join(root, QUEUES_FOLDER)
         self.tmp = os.path.join(root, TMP_FOLDER)
+        self.unreadable = os.path.join(root, UNREADABLE_FOLDER)
         self.bindings = os.path.join(root, BINDINGS_FILE)
         os.makedirs(self.queues, exist_ok=True)
         os.makedirs(self.tmp, exist_ok=True)
@@ -363,7 +367,12 @@ class Channel(virtual.Channel):
         return ((queue, exchange, routing_key) for exchange, routing_key, queue in self._folder.read_table().bindings)
 
     def queue_bind(
-        self, queue: str, exchange: str | None = None, routing_key: str = "", arguments: dict | None = None, **kwargs: Any
+        self,
+        queue: str,
+        exchange: str | None = None,
+        routing_key: str = "",
+        arguments: dict | None = None,
+        **kwargs: Any,
     ) -> None:
         exchange = exchange or "amq.direct"
         routing_key = routing_key or ""
@@ -373,7 +382,12 @@ class Channel(virtual.Channel):
         self._folder.update_table(lambda data: _add_binding(data, exchange, routing_key, queue))
 
     def queue_unbind(
-        self, queue: str, exchange: str | None = None, routing_key: str = "", arguments: dict | None = None, **kwargs: Any
+        self,
+        queue: str,
+        exchange: str | None = None,
+        routing_key: str = "",
+        arguments: dict | None = None,
+        **kwargs: Any,
     ) -> None:
         exchange = exchange or "amq.direct"
         routing_key = routing_key or ""
@@ -390,7 +404,10 @@ class Channel(virtual.Channel):
     def _has_queue(self, queue: str, **kwargs: Any) -> bool:
         return os.path.isdir(self._folder.queue_path(queue))
 
-    def queue_delete(self, queue: str, if_unused: bool = False, if_empty: bool = False, **kwargs: Any) -> int | None:
+    def queue_delete(
+        self, queue: str, if_unused: bool = False, if_empty: bool = False, **kwargs: Any
+    ) -> int | None:
+        # `if_unused` cannot be honoured: the consumers of a queue are in other processes, unknown here.
         if if_empty and self._size(queue):
             return None
         self.state.queue_bindings_delete(queue)
@@ -497,8 +514,12 @@ class Channel(virtual.Channel):
                     raw = message_file.read()
             except FileNotFoundError:
                 continue  # the queue was deleted under us
-            payload = loads(raw.decode("utf-8"))
-            properties = payload["properties"]
+            try:
+                payload = loads(raw.decode("utf-8"))
+                properties = payload["properties"]
+            except (ValueError, KeyError, TypeError):
+                self._set_aside(claimed, path, name)
+                continue
             # The tag set when publishing is shared by every queue the message was routed to and
             # by every redelivery; acks need one per delivery.
             delivery_tag = uuid.uuid4().hex
@@ -508,6 +529,14 @@ class Channel(virtual.Channel):
             self._claims[delivery_tag] = claimed
             return payload
         return None
+
+    def _set_aside(self, claimed: str, queue_path: str, name: str) -> None:
+        """Move an unparsable message file out of the way; left in place it would stop every consumer."""
+        os.makedirs(self._folder.unreadable, exist_ok=True)
+        target = os.path.join(self._folder.unreadable, f"{os.path.basename(queue_path)}-{name}")
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(claimed, target)
+        log.error("set aside the unreadable message file %s", target)
 
     def recover_dead_claims(self, queue: str) -> int:
         """Put the messages claimed by consumers that no longer run back into `queue`; returns how many."""
@@ -538,7 +567,9 @@ class Channel(virtual.Channel):
             log.warning("put %d message(s) claimed by dead consumers back into %r", recovered, queue)
         return recovered
 
-    def basic_consume(self, queue: str, no_ack: bool, callback: Callable, consumer_tag: str, **kwargs: Any) -> None:
+    def basic_consume(
+        self, queue: str, no_ack: bool, callback: Callable, consumer_tag: str, **kwargs: Any
+    ) -> None:
         self.recover_dead_claims(queue)
         super().basic_consume(queue, no_ack, callback, consumer_tag, **kwargs)
         if no_ack:
