@@ -10,6 +10,7 @@ from crm_shared.web import create_service_app
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; nothing connects before the first request."""
+    from leads.admin_api import markets_blp, pools_blp
     from leads.api import blp
     from leads.config import load_settings
     from leads.db import start_mappers
@@ -22,7 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     return create_service_app(
         settings=settings,
         title="CRM leads",
-        blueprints=[blp],
+        blueprints=[blp, pools_blp, markets_blp],
         engine=engine,
         extensions={"crm.uow_factory": lambda: LeadsUnitOfWork(session_factory)},
     )

@@ -1,5 +1,9 @@
 """Settings of the leads service, read from the environment once."""
+import os
+from datetime import datetime, time, timezone
+from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from crm_shared.settings import Settings
 
@@ -9,3 +13,16 @@ SERVICE_ROOT = Path(__file__).resolve().parent.parent
 
 def load_settings() -> Settings:
     return Settings.from_env(SERVICE)
+
+
+@cache
+def business_timezone() -> ZoneInfo:
+    """Where the business day of the daily quotas begins and ends (`CRM_LEADS_TIMEZONE`, default Asia/Shanghai)."""
+    return ZoneInfo(os.environ.get("CRM_LEADS_TIMEZONE", "Asia/Shanghai"))
+
+
+def business_day(moment: datetime):
+    """The business day `moment` falls on, and the UTC instant that day began."""
+    local = moment.astimezone(business_timezone())
+    start = datetime.combine(local.date(), time(0), tzinfo=business_timezone()).astimezone(timezone.utc)
+    return local.date(), start

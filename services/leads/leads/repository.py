@@ -1,13 +1,19 @@
-"""Loading and saving leads; remembers the aggregates it has seen so their events can be collected."""
+"""Loading and saving leads, pools and markets, and the facts the claim rules count; remembers the leads it has seen."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from leads.db import leads
-from leads.domain import Lead
+from leads.claims import Holdings
+from leads.db import claim_locks, claimant_teams, claimants, lead_ownership_history, lead_reveals, leads
+from leads.domain import BY_CLAIM, CLAIMED, CONVERTED, POOL, Lead, OwnershipChange
+from leads.markets import Market
+from leads.pools import Pool
 
 
 @dataclass(frozen=True)
@@ -15,6 +21,9 @@ class LeadQuery:
     status: str | None = None
     owner_id: str | None = None
     channel: str | None = None
+    pool_id: str | None = None
+    # For a rep: pool leads of these pools, and their own leads; None means no such restriction.
+    visible_pools: tuple[str, ...] | None = None
     visible_to_owner: str | None = None
     limit: int = 50
     offset: int = 0
@@ -35,6 +44,12 @@ class LeadRepository:
             self.seen[lead.id] = lead
         return lead
 
+    def get_many(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
+        ids = list(lead_ids)
+        found = {lead.id: lead for lead in self.session.scalars(select(Lead).where(leads.c.id.in_(ids)))}
+        self.seen.update(found)
+        return found
+
     def list(self, query: LeadQuery) -> tuple[list[Lead], int]:
         conditions = []
         if query.status:
@@ -43,9 +58,12 @@ class LeadRepository:
             conditions.append(leads.c.owner_id == query.owner_id)
         if query.channel:
             conditions.append(leads.c.channel == query.channel)
+        if query.pool_id:
+            conditions.append(leads.c.pool_id == query.pool_id)
         if query.visible_to_owner:
-            # A rep sees the pool and their own leads, never another rep's.
-            conditions.append((leads.c.status == "pool") | (leads.c.owner_id == query.visible_to_owner))
+            # A rep sees the pool leads of their pools and their own leads, never another rep's.
+            in_their_pools = (leads.c.status == POOL) & leads.c.pool_id.in_(query.visible_pools or ())
+            conditions.append(in_their_pools | (leads.c.owner_id == query.visible_to_owner))
         total = self.session.execute(select(func.count()).select_from(leads).where(*conditions)).scalar_one()
         rows = self.session.scalars(
             select(Lead)
@@ -55,3 +73,173 @@ class LeadRepository:
             .offset(query.offset)
         ).all()
         return list(rows), total
+
+    def holdings(self, user_ids: Iterable[str]) -> Holdings:
+        """How many open and converted leads these users own together."""
+        ids = list(user_ids)
+        if not ids:
+            return Holdings()
+        counts = dict(
+            self.session.execute(
+                select(leads.c.status, func.count())
+                .where(leads.c.owner_id.in_(ids), leads.c.status.in_((CLAIMED, CONVERTED)))
+                .group_by(leads.c.status)
+            ).all()
+        )
+        return Holdings(open=counts.get(CLAIMED, 0), converted=counts.get(CONVERTED, 0))
+
+    def count_in_pool(self, pool_id: str) -> int:
+        return self.session.execute(select(func.count()).where(leads.c.pool_id == pool_id)).scalar_one()
+
+
+class PoolRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, pool: Pool) -> None:
+        self.session.add(pool)
+
+    def get(self, pool_id: str) -> Pool | None:
+        return self.session.get(Pool, pool_id)
+
+    def all(self) -> list[Pool]:
+        return list(self.session.scalars(select(Pool).order_by(Pool.created_at, Pool.id)))
+
+    def default(self, kind: str) -> Pool:
+        return self.session.scalars(select(Pool).where(Pool.kind == kind, Pool.is_default.is_(True))).one()
+
+    def delete(self, pool: Pool) -> None:
+        self.session.delete(pool)
+
+
+class MarketRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, market: Market) -> None:
+        self.session.add(market)
+
+    def get(self, market_id: str) -> Market | None:
+        return self.session.get(Market, market_id)
+
+    def all(self) -> list[Market]:
+        return list(self.session.scalars(select(Market).order_by(Market.name)))
+
+    def assigned_to(self, user_id: str, team_ids: frozenset[str]) -> list[Market]:
+        # Markets are few (tens): matching the JSON assignee lists here is simpler than per-backend JSON SQL.
+        return [market for market in self.all() if market.is_assigned_to(user_id, team_ids)]
+
+    def delete(self, market: Market) -> None:
+        self.session.delete(market)
+
+
+class OwnershipHistory:
+    """Who owned each lead when, kept for good."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, changes: Iterable[OwnershipChange]) -> None:
+        rows = [
+            {"lead_id": c.lead_id, "pool_id": c.pool_id, "from_owner_id": c.from_owner_id, "to_owner_id": c.to_owner_id,
+             "reason": c.reason, "actor_id": c.actor_id, "detail": c.detail, "at": c.at}
+            for c in changes
+        ]
+        if rows:
+            self.session.execute(insert(lead_ownership_history), rows)
+
+    def of_lead(self, lead_id: str) -> list[OwnershipChange]:
+        rows = self.session.execute(
+            select(lead_ownership_history)
+            .where(lead_ownership_history.c.lead_id == lead_id)
+            .order_by(lead_ownership_history.c.at, lead_ownership_history.c.id)
+        ).mappings()
+        return [
+            OwnershipChange(r["lead_id"], r["pool_id"], r["from_owner_id"], r["to_owner_id"], r["reason"],
+                            r["actor_id"], r["at"], r["detail"])
+            for r in rows
+        ]
+
+    def claims_since(self, user_id: str, since: datetime) -> dict[str, int]:
+        """Claims by `user_id` since `since`, per pool: what the daily quota counts."""
+        h = lead_ownership_history
+        return dict(
+            self.session.execute(
+                select(h.c.pool_id, func.count())
+                .where(h.c.to_owner_id == user_id, h.c.reason == BY_CLAIM, h.c.at >= since)
+                .group_by(h.c.pool_id)
+            ).all()
+        )
+
+
+class Reveals:
+    """Which masked leads each rep opened on which business day."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, user_id: str, lead_id: str, pool_id: str, day: date, at: datetime) -> None:
+        self.session.execute(
+            insert(lead_reveals).values(user_id=user_id, lead_id=lead_id, pool_id=pool_id, day=day, revealed_at=at)
+        )
+
+    def opened(self, user_id: str, day: date, lead_ids: Iterable[str]) -> set[str]:
+        ids = list(lead_ids)
+        if not ids:
+            return set()
+        r = lead_reveals
+        return set(self.session.scalars(
+            select(r.c.lead_id).where(r.c.user_id == user_id, r.c.day == day, r.c.lead_id.in_(ids))
+        ))
+
+    def count(self, user_id: str, pool_id: str, day: date) -> int:
+        r = lead_reveals
+        return self.session.execute(
+            select(func.count()).where(r.c.user_id == user_id, r.c.pool_id == pool_id, r.c.day == day)
+        ).scalar_one()
+
+
+class Claimants:
+    """What the service knows of reps from their tokens, and the locks that serialise each rep's claims."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def _insert_ignoring_duplicates(self, table, rows: list[dict]):
+        dialect = self.session.get_bind().dialect.name
+        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        return self.session.execute(build(table).values(rows).on_conflict_do_nothing())
+
+    def lock(self, user_id: str, team_ids: Iterable[str]) -> None:
+        """Hold the rep's and their teams' rows until the transaction ends (SQLite: BEGIN IMMEDIATE already does)."""
+        keys = sorted({f"user:{user_id}", *(f"team:{team}" for team in team_ids)})
+        self._insert_ignoring_duplicates(claim_locks, [{"key": key} for key in keys])
+        # One at a time in sorted order, so two claimers never wait for each other crosswise.
+        for key in keys:
+            self.session.execute(select(claim_locks.c.key).where(claim_locks.c.key == key).with_for_update())
+
+    def remember(self, user_id: str, roles: Iterable[str], team_ids: Iterable[str], now: datetime) -> None:
+        """Record the roles and teams a rep's token carries, if they changed since last time."""
+        roles, teams = frozenset(roles), frozenset(team_ids)
+        if self.known(user_id) == (roles, teams):
+            return
+        dialect = self.session.get_bind().dialect.name
+        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        upsert = build(claimants).values(user_id=user_id, roles=sorted(roles), seen_at=now)
+        self.session.execute(upsert.on_conflict_do_update(
+            index_elements=[claimants.c.user_id], set_={"roles": sorted(roles), "seen_at": now}
+        ))
+        self.session.execute(
+            delete(claimant_teams).where(claimant_teams.c.user_id == user_id, claimant_teams.c.team_id.not_in(teams))
+        )
+        if teams:
+            self._insert_ignoring_duplicates(claimant_teams, [{"user_id": user_id, "team_id": t} for t in sorted(teams)])
+
+    def known(self, user_id: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The roles and teams `user_id` last showed; empty if they never claimed or revealed."""
+        roles = self.session.scalars(select(claimants.c.roles).where(claimants.c.user_id == user_id)).first()
+        teams = self.session.scalars(select(claimant_teams.c.team_id).where(claimant_teams.c.user_id == user_id))
+        return frozenset(roles or ()), frozenset(teams)
+
+    def team_members(self, team_id: str) -> list[str]:
+        return list(self.session.scalars(select(claimant_teams.c.user_id).where(claimant_teams.c.team_id == team_id)))

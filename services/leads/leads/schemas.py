@@ -1,7 +1,23 @@
-"""Request and response schemas of the leads API; unknown fields are refused."""
-from marshmallow import Schema, fields, validate
+"""Request and response schemas of the leads API; unknown fields are refused, nested ones too."""
+from marshmallow import Schema, ValidationError, fields, validate
 
 from leads.domain import STATUSES
+from leads.pools import KINDS
+
+MAX_BATCH = 500
+
+
+def Tag() -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=50))
+
+
+def Id() -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=36))
+
+
+def _unique(values):
+    if len(set(values)) != len(values):
+        raise ValidationError("Each id may appear only once.")
 
 
 class LeadCreateSchema(Schema):
@@ -10,27 +26,43 @@ class LeadCreateSchema(Schema):
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     channel = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    region = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    industry = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    company_size = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    tags = fields.List(Tag(), load_default=list, validate=validate.Length(max=30))
+    campaign = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    pool_id = fields.String(load_default=None, allow_none=True, metadata={"description": "default: the default lead pool"})
 
 
 class LeadSchema(Schema):
     id = fields.String()
     company = fields.String()
     contact_name = fields.String()
-    phone = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "masked (138****8000) in a public pool until claimed or revealed"})
     email = fields.String(allow_none=True)
     channel = fields.String()
     status = fields.String()
     owner_id = fields.String(allow_none=True)
+    pool_id = fields.String()
+    region = fields.String(allow_none=True)
+    industry = fields.String(allow_none=True)
+    company_size = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    campaign = fields.String(allow_none=True)
+    previous_owner_id = fields.String(allow_none=True)
+    entered_pool_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     converted_at = fields.DateTime(allow_none=True)
     version = fields.Integer()
+    masked = fields.Boolean(dump_default=False)
 
 
 class LeadListQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     owner = fields.String(metadata={"description": "a user id, or `me`"})
     channel = fields.String()
+    pool_id = fields.String(metadata={"description": "only this pool's leads; you must be a member"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -38,3 +70,141 @@ class LeadListQuerySchema(Schema):
 class LeadPageSchema(Schema):
     items = fields.List(fields.Nested(LeadSchema))
     total = fields.Integer()
+
+
+class LeadListSchema(Schema):
+    items = fields.List(fields.Nested(LeadSchema))
+
+
+class ClaimRequestSchema(Schema):
+    lead_ids = fields.List(Id(), required=True, validate=[validate.Length(min=1, max=MAX_BATCH), _unique])
+
+
+class ReturnRequestSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class DistributeRequestSchema(Schema):
+    lead_ids = fields.List(Id(), required=True, validate=[validate.Length(min=1, max=MAX_BATCH), _unique])
+    owner_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+
+
+class OwnershipChangeSchema(Schema):
+    from_owner_id = fields.String(allow_none=True)
+    to_owner_id = fields.String(allow_none=True)
+    reason = fields.String()
+    pool_id = fields.String()
+    actor_id = fields.String()
+    detail = fields.String(allow_none=True)
+    at = fields.DateTime()
+
+
+class OwnershipHistorySchema(Schema):
+    items = fields.List(fields.Nested(OwnershipChangeSchema))
+
+
+# -- pools and markets -----------------------------------------------------------------------------
+
+Limit = lambda: fields.Integer(allow_none=True, validate=validate.Range(min=0))  # noqa: E731  None: no limit
+Hours = lambda: fields.Integer(validate=validate.Range(min=0, max=24 * 365))  # noqa: E731
+
+
+class PoolRulesSchema(Schema):
+    """No defaults here: what is left out keeps its current (or the domain's default) value."""
+
+    require_market = fields.Boolean(metadata={"description": "reps without markets may not claim"})
+    daily_claim_quota = Limit()
+    max_claim_batch = fields.Integer(validate=validate.Range(min=1, max=MAX_BATCH))
+    max_private_leads = Limit()
+    max_team_leads = Limit()
+    count_converted = fields.Boolean(metadata={"description": "converted leads count towards capacity"})
+    reclaim_cooldown_hours = Hours()
+    embargo_hours = Hours()
+    daily_open_quota = Limit()
+    return_reasons = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
+                                 validate=validate.Length(min=1, max=50))
+
+
+class PoolScopeSchema(Schema):
+    user_ids = fields.List(Id())
+    team_ids = fields.List(Id())
+    roles = fields.List(fields.String(validate=validate.Length(min=1, max=50)))
+    market_ids = fields.List(Id())
+
+
+class PoolCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    enabled = fields.Boolean(load_default=True)
+    admin_ids = fields.List(Id(), load_default=list)
+    scope = fields.Nested(PoolScopeSchema, load_default=dict)
+    rules = fields.Nested(PoolRulesSchema, load_default=dict)
+
+
+class PoolUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    enabled = fields.Boolean()
+    admin_ids = fields.List(Id())
+    scope = fields.Nested(PoolScopeSchema)
+    rules = fields.Nested(PoolRulesSchema)
+
+
+
+class PoolSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    is_default = fields.Boolean()
+    enabled = fields.Boolean()
+    admin_ids = fields.List(fields.String())
+    scope = fields.Function(lambda pool: pool.scope.to_dict())
+    rules = fields.Function(lambda pool: pool.rules.to_dict())
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class PoolListSchema(Schema):
+    items = fields.List(fields.Nested(PoolSchema))
+
+
+class MarketConditionsSchema(Schema):
+    regions = fields.List(fields.String(validate=validate.Length(min=1, max=100)))
+    industries = fields.List(fields.String(validate=validate.Length(min=1, max=100)))
+    company_sizes = fields.List(fields.String(validate=validate.Length(min=1, max=50)))
+    tags = fields.List(Tag())
+
+
+class MarketCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    conditions = fields.Nested(MarketConditionsSchema, load_default=dict)
+    user_ids = fields.List(Id(), load_default=list)
+    team_ids = fields.List(Id(), load_default=list)
+
+
+class MarketUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    conditions = fields.Nested(MarketConditionsSchema)
+    user_ids = fields.List(Id())
+    team_ids = fields.List(Id())
+
+
+class MarketAssigneesSchema(Schema):
+    user_ids = fields.List(Id(), required=True)
+    team_ids = fields.List(Id(), required=True)
+
+
+class MarketSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+    conditions = fields.Function(lambda market: market.conditions.to_dict())
+    user_ids = fields.List(fields.String())
+    team_ids = fields.List(fields.String())
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+class MarketListSchema(Schema):
+    items = fields.List(fields.Nested(MarketSchema))

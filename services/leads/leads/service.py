@@ -1,71 +1,204 @@
 """The use cases of the lead pool: the only place that commits."""
 from __future__ import annotations
 
-from typing import Callable
+from datetime import datetime
+from typing import Callable, Sequence
 
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm_shared.auth import ADMIN, SALES_MANAGER, Identity
+from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
-from crm_shared.errors import NotFound
-from leads.domain import Lead, LeadRuleViolation
+from crm_shared.errors import APIError, NotFound
+from leads.claims import Standing, check_claim, check_distribution, check_reveal
+from leads.config import business_day
+from leads.domain import POOL, Lead, LeadRuleViolation
+from leads.pools import LEAD_POOL, Member, Pool, public_pool_for
 from leads.repository import LeadQuery
 from leads.uow import LeadsUnitOfWork
 
 UowFactory = Callable[[], LeadsUnitOfWork]
-MANAGERS = (ADMIN, SALES_MANAGER)
 
 
-def _visible(lead: Lead | None, lead_id: str, viewer: Identity) -> Lead:
+def member_of(uow: LeadsUnitOfWork, identity: Identity) -> Member:
+    """The caller as pools see them: token roles and teams plus the markets assigned to them or their teams."""
+    markets = uow.markets.assigned_to(identity.user_id, identity.team_ids)
+    return Member(identity.user_id, identity.roles, identity.team_ids, tuple(markets))
+
+
+def _standing(uow: LeadsUnitOfWork, member: Member, now: datetime) -> Standing:
+    _, day_began = business_day(now)
+    teams = {team: uow.leads.holdings(uow.claimants.team_members(team)) for team in member.team_ids}
+    return Standing(
+        claimed_today=uow.history.claims_since(member.user_id, day_began),
+        own=uow.leads.holdings([member.user_id]),
+        teams=teams,
+    )
+
+
+def _may_see(lead: Lead, pool: Pool, member: Member) -> bool:
+    return member.is_manager or lead.owner_id == member.user_id or (lead.status == POOL and pool.admits(member))
+
+
+def _visible(uow: LeadsUnitOfWork, lead_id: str, member: Member) -> tuple[Lead, Pool]:
+    lead = uow.leads.get(lead_id)
     if lead is None:
         raise NotFound("lead", lead_id)
-    if viewer.has_any(*MANAGERS) or lead.status == "pool" or lead.owner_id == viewer.user_id:
-        return lead
-    # Another rep's lead: answer as if it did not exist, so ids cannot be probed.
-    raise NotFound("lead", lead_id)
+    pool = uow.pools.get(lead.pool_id)
+    if not _may_see(lead, pool, member):
+        # Another rep's lead or another pool's: answer as if it did not exist, so ids cannot be probed.
+        raise NotFound("lead", lead_id)
+    return lead, pool
+
+
+def _views(uow: LeadsUnitOfWork, leads: Sequence[Lead], pools: dict[str, Pool], member: Member, now: datetime) -> list[dict]:
+    """Leads as `member` may see them: public pool leads masked unless opened today."""
+    maskable = [l for l in leads if l.status == POOL and pools[l.pool_id].masks_contacts_for(member)]
+    day, _ = business_day(now)
+    opened = uow.reveals.opened(member.user_id, day, [l.id for l in maskable])
+    masked = {l.id for l in maskable} - opened
+    return [lead.view(masked=lead.id in masked) for lead in leads]
 
 
 def create_lead(uow_factory: UowFactory, fields: dict) -> Lead:
+    fields = dict(fields)
+    pool_id = fields.pop("pool_id", None)
     with uow_factory() as uow:
-        lead = Lead.register(now=utc_now(), **fields)
+        pool = uow.pools.get(pool_id) if pool_id else uow.pools.default(LEAD_POOL)
+        if pool is None:
+            raise APIError(422, "validation_failed", "There is no such pool.", {"pool_id": ["No pool with this id."]})
+        lead = Lead.register(now=utc_now(), pool_id=pool.id, **fields)
         uow.leads.add(lead)
         uow.commit()
         return lead
 
 
-def get_lead(uow_factory: UowFactory, lead_id: str, viewer: Identity) -> Lead:
+def get_lead(uow_factory: UowFactory, lead_id: str, viewer: Identity) -> dict:
     with uow_factory() as uow:
-        return _visible(uow.leads.get(lead_id), lead_id, viewer)
+        member = member_of(uow, viewer)
+        lead, pool = _visible(uow, lead_id, member)
+        return _views(uow, [lead], {pool.id: pool}, member, utc_now())[0]
 
 
-def list_leads(uow_factory: UowFactory, query: LeadQuery, viewer: Identity) -> tuple[list[Lead], int]:
-    if not viewer.has_any(*MANAGERS):
-        query = LeadQuery(**{**query.__dict__, "visible_to_owner": viewer.user_id})
+def list_leads(uow_factory: UowFactory, query: LeadQuery, viewer: Identity) -> tuple[list[dict], int]:
     with uow_factory() as uow:
-        return uow.leads.list(query)
+        member = member_of(uow, viewer)
+        pools = {pool.id: pool for pool in uow.pools.all()}
+        if query.pool_id:
+            pool = pools.get(query.pool_id)
+            if pool is None:
+                raise NotFound("pool", query.pool_id)
+            if not pool.admits(member):
+                raise LeadRuleViolation("not_a_pool_member", f"You are not a member of the pool {pool.name}.")
+        if not member.is_manager:
+            member_pools = tuple(pool_id for pool_id, pool in pools.items() if pool.admits(member))
+            query = LeadQuery(**{**query.__dict__, "visible_pools": member_pools, "visible_to_owner": viewer.user_id})
+        items, total = uow.leads.list(query)
+        views = _views(uow, items, pools, member, utc_now())
+        # Learn the rep's roles and teams (a no-op unless they changed), so admins can distribute to them.
+        uow.claimants.remember(viewer.user_id, viewer.roles, viewer.team_ids, utc_now())
+        uow.commit()
+        return views, total
 
 
-def claim_lead(uow_factory: UowFactory, lead_id: str, rep: Identity) -> Lead:
-    """Exactly one of simultaneous claims wins; the version check turns the others into 409."""
+def claim_leads(uow_factory: UowFactory, lead_ids: Sequence[str], rep: Identity) -> list[Lead]:
+    """All of `lead_ids` or none; exactly one of simultaneous claims of a lead wins, the others get 409."""
+    now = utc_now()
     try:
         with uow_factory() as uow:
-            lead = uow.leads.get(lead_id)
-            if lead is None:
-                raise NotFound("lead", lead_id)
+            # The rep's (and their teams') lock makes their quota and capacity checks run one at a time.
+            uow.claimants.lock(rep.user_id, rep.team_ids)
+            uow.claimants.remember(rep.user_id, rep.roles, rep.team_ids, now)
+            found = uow.leads.get_many(lead_ids)
+            missing = [lead_id for lead_id in lead_ids if lead_id not in found]
+            if missing:
+                raise NotFound("lead", missing[0])
             # No visibility check: a rep who lost the race must learn it was claimed (409), not 404.
-            lead.claim(rep.user_id, utc_now())
+            leads = [found[lead_id] for lead_id in lead_ids]
+            member = member_of(uow, rep)
+            pools = {pool.id: pool for pool in uow.pools.all()}
+            check_claim(leads, pools, member, _standing(uow, member, now), now)
+            for lead in leads:
+                lead.claim(rep.user_id, now)
+            uow.commit()
+            return leads
+    except StaleDataError as error:
+        raise LeadRuleViolation("lead_already_claimed", "Someone else has already claimed this lead.") from error
+
+
+def reveal_lead(uow_factory: UowFactory, lead_id: str, reader: Identity) -> dict:
+    """Show a masked public pool lead in full; the first opening of the day costs one of the day's opens."""
+    now = utc_now()
+    day, _ = business_day(now)
+    with uow_factory() as uow:
+        uow.claimants.lock(reader.user_id, ())
+        uow.claimants.remember(reader.user_id, reader.roles, reader.team_ids, now)
+        member = member_of(uow, reader)
+        lead, pool = _visible(uow, lead_id, member)
+        if lead.status == POOL and pool.masks_contacts_for(member):
+            already = bool(uow.reveals.opened(reader.user_id, day, [lead.id]))
+            check_reveal(pool, member, uow.reveals.count(reader.user_id, pool.id, day), already)
+            if not already:
+                uow.reveals.add(reader.user_id, lead.id, pool.id, day, now)
+        uow.commit()
+        return lead.view()
+
+
+def return_lead(uow_factory: UowFactory, lead_id: str, reason: str, note: str | None, owner: Identity) -> Lead:
+    """The owner returns a lead to the public pool their scope points to, with one of its reasons."""
+    try:
+        with uow_factory() as uow:
+            member = member_of(uow, owner)
+            lead, _ = _visible(uow, lead_id, member)
+            target = public_pool_for(member, uow.pools.all())
+            lead.return_to(target.id, target.rules.return_reasons, owner.user_id, reason, utc_now(), note)
             uow.commit()
             return lead
     except StaleDataError as error:
-        raise LeadRuleViolation("lead_already_claimed", "Someone else has already claimed this lead.") from error
+        raise LeadRuleViolation("lead_changed", "The lead changed while you were returning it; try again.") from error
 
 
 def convert_lead(uow_factory: UowFactory, lead_id: str, user: Identity) -> Lead:
     try:
         with uow_factory() as uow:
-            lead = _visible(uow.leads.get(lead_id), lead_id, user)
+            lead, _ = _visible(uow, lead_id, member_of(uow, user))
             lead.convert(user.user_id, utc_now())
             uow.commit()
             return lead
     except StaleDataError as error:
         raise LeadRuleViolation("lead_changed", "The lead changed while you were converting it; try again.") from error
+
+
+def distribute_leads(uow_factory: UowFactory, pool_id: str, lead_ids: Sequence[str], owner_id: str,
+                     distributor: Identity) -> list[Lead]:
+    """A pool admin gives pool leads to someone in the pool's scope, all or none."""
+    now = utc_now()
+    try:
+        with uow_factory() as uow:
+            pool = uow.pools.get(pool_id)
+            if pool is None:
+                raise NotFound("pool", pool_id)
+            admin = member_of(uow, distributor)
+            if not pool.is_admin(admin):
+                raise LeadRuleViolation("not_a_pool_admin", f"Only the admins of {pool.name} can distribute its leads.")
+            # What we know of the owner comes from their own past requests: roles and teams from their token.
+            roles, teams = uow.claimants.known(owner_id)
+            uow.claimants.lock(owner_id, teams)
+            found = uow.leads.get_many(lead_ids)
+            missing = [lead_id for lead_id in lead_ids if lead_id not in found]
+            if missing:
+                raise NotFound("lead", missing[0])
+            leads = [found[lead_id] for lead_id in lead_ids]
+            owner = Member(owner_id, roles, teams, tuple(uow.markets.assigned_to(owner_id, teams)))
+            check_distribution(leads, pool, admin, owner, _standing(uow, owner, now))
+            for lead in leads:
+                lead.distribute(owner_id, distributor.user_id, now)
+            uow.commit()
+            return leads
+    except StaleDataError as error:
+        raise LeadRuleViolation("lead_already_claimed", "Someone else has already claimed one of these leads.") from error
+
+
+def ownership_history(uow_factory: UowFactory, lead_id: str, viewer: Identity) -> list:
+    with uow_factory() as uow:
+        _visible(uow, lead_id, member_of(uow, viewer))
+        return uow.history.of_lead(lead_id)
