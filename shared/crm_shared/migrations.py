@@ -70,7 +70,8 @@ def set_up(settings: Settings, service_root: Path, consumed_events: Iterable[str
     """Migrate the service's database to head and declare its queue, so no event is routed to nowhere."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ensure_database(settings.database_url)
-    command.upgrade(alembic_config(service_root, settings.database_url), "head")
+    # "heads": features developed side by side may each add a branch until a merge revision joins them.
+    command.upgrade(alembic_config(service_root, settings.database_url), "heads")
     topology = Topology.from_settings(settings)
     events = list(consumed_events)
     with connect(settings.bus_url) as connection:

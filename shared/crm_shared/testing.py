@@ -126,7 +126,7 @@ def service_settings(service: str, data_dir: Path, database_url: str, **environ:
 
 def migrate(settings: Settings, service_root: Path) -> None:
     """Bring a test database to head (no bus declaration)."""
-    command.upgrade(alembic_config(service_root, settings.database_url), "head")
+    command.upgrade(alembic_config(service_root, settings.database_url), "heads")
 
 
 class Tokens:
