@@ -7,14 +7,18 @@ import requests
 from flask import Flask, Response, current_app, request
 
 from crm_shared import context
-from crm_shared.auth import current_identity
+from crm_shared.auth import current_identity, public
 from crm_shared.errors import DEFAULT_CODES, APIError, error_response
 from crm_shared.web import CORRELATION_HEADER
-from gateway.routes import ROUTES
+from gateway.routes import PUBLIC_RESOURCES, ROUTES
 from gateway.upstream import Upstream
 
 FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match")
-FORWARDED_RESPONSE_HEADERS = ("Content-Type", "ETag", "Location", "Retry-After", "Cache-Control", "Last-Modified")
+FORWARDED_RESPONSE_HEADERS = (
+    "Content-Type", "ETag", "Location", "Retry-After", "Cache-Control", "Last-Modified",
+    # Downloads keep their file name, are never sniffed into pages, and tracked links leak no referrer.
+    "Content-Disposition", "X-Content-Type-Options", "Referrer-Policy",
+)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Characters that may stay as they are in a path segment; everything else is percent-encoded again.
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -44,10 +48,20 @@ def relay(service: str, upstream_response: requests.Response) -> Response:
 
 def forward(resource: str, rest: str = "") -> Response:
     """Forward this request to the service that owns `resource`."""
-    service = ROUTES.get(resource)
-    if service is None:
+    if ROUTES.get(resource) is None:
         raise APIError(404, "not_found", f"There is no API resource named {resource!r}.")
     current_identity()  # the token was verified before this view; the service verifies it again
+    return _forward(resource, rest)
+
+
+@public
+def forward_public(resource: str, rest: str = "") -> Response:
+    """Forward a read of a public resource (PUBLIC_RESOURCES) with or without a token."""
+    return _forward(resource, rest)
+
+
+def _forward(resource: str, rest: str) -> Response:
+    service = ROUTES[resource]
     path = quote(f"/api/v1/{resource}" + (f"/{rest}" if rest else ""), safe=PATH_SAFE)
     upstream: Upstream = current_app.extensions["crm.upstream"]
     answer = upstream.request(
@@ -65,3 +79,8 @@ def install(app: Flask) -> None:
     """The catch-all API routes; the gateway's own endpoints are more specific and win."""
     app.add_url_rule("/api/v1/<resource>", "proxy", forward, methods=METHODS)
     app.add_url_rule("/api/v1/<resource>/<path:rest>", "proxy_path", forward, methods=METHODS)
+    # Only GETs below a public resource skip the token (its more specific rule wins); anything else,
+    # and the resource's own root, still goes through `forward` and needs one.
+    for resource in sorted(PUBLIC_RESOURCES):
+        app.add_url_rule(f"/api/v1/{resource}/<path:rest>", f"proxy_public_{resource}", forward_public,
+                         defaults={"resource": resource}, methods=["GET"])

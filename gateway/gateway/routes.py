@@ -2,10 +2,20 @@
 
 ROUTES: dict[str, str] = {
     "leads": "leads",
+    "pools": "leads",
+    "markets": "leads",
+    "campaigns": "leads",
+    "materials": "leads",
+    "track": "leads",
     "customers": "sales",
     "tickets": "service-desk",
     "dashboards": "reporting",
 }
+
+# Resources forwarded without an access token; the owning service still decides what each view allows.
+# `track`: the tracked links of materials sent to leads, opened by people who have no account (the
+# unguessable token in the path is their only key).
+PUBLIC_RESOURCES: frozenset[str] = frozenset({"track"})
 
 
 def owner_of(path: str) -> str | None:

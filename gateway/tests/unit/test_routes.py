@@ -1,9 +1,17 @@
 """The routing table."""
-from gateway.routes import ROUTES, owner_of
+from gateway.routes import PUBLIC_RESOURCES, ROUTES, owner_of
 
 
 def test_each_resource_belongs_to_its_service():
-    assert ROUTES == {"leads": "leads", "customers": "sales", "tickets": "service-desk", "dashboards": "reporting"}
+    assert ROUTES == {
+        "leads": "leads", "pools": "leads", "markets": "leads", "campaigns": "leads", "materials": "leads",
+        "track": "leads", "customers": "sales", "tickets": "service-desk", "dashboards": "reporting",
+    }
+
+
+def test_only_the_tracked_links_of_materials_are_public():
+    assert PUBLIC_RESOURCES == {"track"}
+    assert PUBLIC_RESOURCES <= set(ROUTES)
 
 
 def test_the_owner_of_a_path_is_found_from_its_first_segment_after_the_version():

@@ -14,6 +14,7 @@
 export const ROLES = ['admin', 'sales_manager', 'sales_rep', 'service_agent', 'service_manager', 'executive']
 
 const SALES = ['admin', 'sales_manager', 'sales_rep']
+const SALES_MANAGERS = ['admin', 'sales_manager']
 const EVERYONE = ROLES
 
 export const pages = [
@@ -36,6 +37,34 @@ export const pages = [
     component: () => import('./MyLeadsPage.vue'),
     roles: SALES,
     nav: { label: 'nav.myLeads', icon: 'user-check' },
+  },
+  {
+    path: '/leads/:id',
+    name: 'lead-detail',
+    component: () => import('./LeadDetailPage.vue'),
+    roles: SALES,
+    props: true,
+  },
+  {
+    path: '/admin/pools',
+    name: 'pools',
+    component: () => import('./PoolsPage.vue'),
+    roles: SALES_MANAGERS,
+    nav: { label: 'nav.pools', icon: 'sliders' },
+  },
+  {
+    path: '/admin/markets',
+    name: 'markets',
+    component: () => import('./MarketsPage.vue'),
+    roles: SALES_MANAGERS,
+    nav: { label: 'nav.markets', icon: 'map' },
+  },
+  {
+    path: '/admin/distribute',
+    name: 'distribute',
+    component: () => import('./DistributePage.vue'),
+    roles: SALES_MANAGERS,
+    nav: { label: 'nav.distribute', icon: 'send' },
   },
   {
     path: '/customers',
@@ -66,6 +95,9 @@ export const permissions = {
   createLead: ['admin', 'sales_manager', 'sales_rep'],
   claimLead: ['sales_manager', 'sales_rep'],
   convertLead: ['admin', 'sales_manager', 'sales_rep'],
+  returnLead: ['sales_manager', 'sales_rep'],
+  managePools: ['admin', 'sales_manager'],
+  distributeLeads: ['admin', 'sales_manager'],
   openTicket: ['admin', 'sales_manager', 'sales_rep', 'service_agent', 'service_manager'],
 }
 
