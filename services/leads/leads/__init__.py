@@ -12,8 +12,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; nothing connects before the first request."""
     from leads.admin_api import markets_blp, pools_blp
     from leads.api import blp
+    from leads.campaign_api import campaigns_blp, materials_blp, track_blp
     from leads.config import load_settings
     from leads.db import start_mappers
+    from leads.follow_ups_api import agenda_blp, follow_ups_blp
+    from leads.material_files import MaterialStore
+    from leads.recycling_api import recycle_locks_blp, recycle_preview_blp
+    from leads.search_api import search_blp
     from leads.uow import LeadsUnitOfWork
 
     settings = settings or load_settings()
@@ -23,7 +28,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     return create_service_app(
         settings=settings,
         title="CRM leads",
-        blueprints=[blp, pools_blp, markets_blp],
+        blueprints=[blp, pools_blp, markets_blp, campaigns_blp, materials_blp, track_blp,
+                    follow_ups_blp, agenda_blp, search_blp, recycle_locks_blp, recycle_preview_blp],
         engine=engine,
-        extensions={"crm.uow_factory": lambda: LeadsUnitOfWork(session_factory)},
+        extensions={
+            "crm.uow_factory": lambda: LeadsUnitOfWork(session_factory),
+            "leads.material_store": MaterialStore.from_settings(settings),
+        },
     )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     event,
     text,
 )
@@ -97,9 +98,18 @@ leads = Table(
     Column("campaign", String(200)),
     Column("previous_owner_id", String(36)),
     Column("entered_pool_at", UtcDateTime()),
+    Column("last_followed_up_at", UtcDateTime()),
+    # The later of the last follow-up and when the owner got the lead: what recycling counts from.
+    Column("last_activity_at", UtcDateTime()),
+    Column("notes", Text),
+    Column("merged_into_id", String(36)),
+    # Kept by leads.db_search on every insert and update: what free-text search matches (see leads/search.py).
+    Column("search_text", Text, nullable=False, server_default=""),
+    Column("search_grams", Text, nullable=False, server_default=""),
     Index("ix_leads_status_created", "status", "created_at"),
     Index("ix_leads_owner_status", "owner_id", "status"),
     Index("ix_leads_pool_status", "pool_id", "status"),
+    Index("ix_leads_status_last_activity", "status", "last_activity_at"),
 )
 
 lead_ownership_history = Table(
@@ -169,9 +179,24 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Pool, pools, version_id_col=pools.c.version)
     mapper_registry.map_imperatively(Market, markets, version_id_col=markets.c.version)
     event.listen(Lead, "load", _fresh_event_list)
+    db_campaigns.start_campaign_mappers()
+    db_search.keep_search_columns_and_match_keys()
 
 
 def _fresh_event_list(lead: Lead, _context) -> None:
     # Loaded aggregates start with no pending events; dataclass __init__ is not called on load.
     lead.events = []
     lead.ownership_changes = []
+
+
+# Campaigns, materials and deliveries live in their own module; importing it adds their tables here.
+from leads import db_campaigns  # noqa: E402
+
+# Follow-ups, the timeline and reminders live in their own module; importing it adds their tables here.
+from leads import db_follow_ups  # noqa: E402
+
+# Search columns, duplicate match keys and import jobs live in their own module; importing it adds their tables here.
+from leads import db_search  # noqa: E402
+
+# Recycle locks, open tickets and warnings sent live in their own module; importing it adds their tables here.
+from leads import db_recycling  # noqa: E402

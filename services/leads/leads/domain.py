@@ -11,13 +11,18 @@ from crm_shared.errors import APIError
 POOL = "pool"
 CLAIMED = "claimed"
 CONVERTED = "converted"
-STATUSES = (POOL, CLAIMED, CONVERTED)
+# A duplicate folded into another lead (merged_into_id); it keeps its row, its history moves.
+MERGED = "merged"
+STATUSES = (POOL, CLAIMED, CONVERTED, MERGED)
 
 # Why a lead changed hands, as kept in the ownership history.
 BY_CLAIM = "claimed"
 BY_RETURN = "returned"
 BY_DISTRIBUTION = "distributed"
 BY_CONVERSION = "converted"
+BY_RECYCLING = "recycled"
+# Who the recycle job acts as, in the ownership history and as distributed_by.
+SYSTEM = "system"
 
 # Every refusal has one stable code and always the same HTTP status: 409 when the state of a lead
 # or pool is in the way, 403 when the rule is about the person, 422 when the request is malformed.
@@ -38,6 +43,7 @@ RULE_STATUS = {
     "private_capacity_reached": 403,
     "claim_batch_too_large": 422,
     "unknown_return_reason": 422,
+    "lock_limit_reached": 403,
 }
 
 
@@ -76,6 +82,14 @@ class LeadDistributed:
     distributed_by: str
 
 
+@dataclass
+class LeadRecycled:
+    lead: "Lead"
+    previous_owner_id: str
+    rule: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class OwnershipChange:
     """One line of a lead's ownership history: from whom to whom, why, by whom and when."""
@@ -107,12 +121,16 @@ class Lead:
     company_size: str | None = None
     tags: list[str] = field(default_factory=list)
     campaign: str | None = None
+    notes: str | None = None
     status: str = POOL
     owner_id: str | None = None
     previous_owner_id: str | None = None
     entered_pool_at: datetime | None = None
     claimed_at: datetime | None = None
     converted_at: datetime | None = None
+    last_followed_up_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    merged_into_id: str | None = None
     version: int = 1
     events: list = field(default_factory=list, compare=False, repr=False)
     ownership_changes: list[OwnershipChange] = field(default_factory=list, compare=False, repr=False)
@@ -133,6 +151,7 @@ class Lead:
         company_size: str | None = None,
         tags: list[str] | None = None,
         campaign: str | None = None,
+        notes: str | None = None,
     ) -> "Lead":
         lead = cls(
             id=str(uuid.uuid4()),
@@ -147,6 +166,7 @@ class Lead:
             company_size=company_size,
             tags=sorted(set(tags or [])),
             campaign=campaign,
+            notes=notes,
             created_at=now,
             entered_pool_at=now,
         )
@@ -187,6 +207,32 @@ class Lead:
         self._changed(previous, None, BY_RETURN, user_id, now, detail=f"{reason}: {note}" if note else reason)
         self.events.append(LeadReturned(self, previous, reason))
 
+    def recycle_to(self, public_pool_id: str, rule: str, reason: str, now: datetime) -> None:
+        """The pool's recycle policy takes the lead back from its owner into the public pool, like a return."""
+        if self.status != CLAIMED or self.owner_id is None:
+            raise ValueError(f"lead {self.id} is not owned; only owned leads are recycled")
+        previous = self.owner_id
+        self.status = POOL
+        self.owner_id = None
+        self.claimed_at = None
+        self.previous_owner_id = previous
+        self.pool_id = public_pool_id
+        self.entered_pool_at = now
+        self._changed(previous, None, BY_RECYCLING, SYSTEM, now, detail=f"{rule}: {reason}"[:1000])
+        self.events.append(LeadRecycled(self, previous, rule, reason))
+
+    def reassign(self, owner_id: str, rule: str, now: datetime) -> None:
+        """A `reassign` tier of the recycle policy gives the lead straight to another rep of its pool."""
+        if self.status != CLAIMED or self.owner_id is None:
+            raise ValueError(f"lead {self.id} is not owned; only owned leads are reassigned")
+        previous = self.owner_id
+        self.owner_id = owner_id
+        self.previous_owner_id = previous
+        self.claimed_at = now
+        self.last_activity_at = now
+        self._changed(previous, owner_id, BY_DISTRIBUTION, SYSTEM, now, detail=f"recycle policy, {rule}: reassigned")
+        self.events.append(LeadDistributed(self, SYSTEM))
+
     def convert(self, user_id: str, now: datetime) -> None:
         if self.status == CONVERTED:
             raise LeadRuleViolation("lead_already_converted", "This lead has already been converted to a customer.")
@@ -196,6 +242,11 @@ class Lead:
         self.converted_at = now
         self._changed(user_id, user_id, BY_CONVERSION, user_id, now)
         self.events.append(LeadConverted(self))
+
+    def followed_up(self, at: datetime) -> None:
+        """Someone logged a follow-up: recycling counts idle days from the later of this and the claim."""
+        self.last_followed_up_at = at
+        self.last_activity_at = max(at, self.last_activity_at or at)
 
     def view(self, masked: bool = False) -> dict:
         """What a reader sees: everything, or with phone and email masked (public pool, not claimed)."""
@@ -212,6 +263,7 @@ class Lead:
         self.status = CLAIMED
         self.owner_id = owner_id
         self.claimed_at = now
+        self.last_activity_at = now
 
     def _changed(self, from_owner, to_owner, reason, actor, now, detail=None) -> None:
         self.ownership_changes.append(
@@ -222,7 +274,7 @@ class Lead:
 VIEW_FIELDS = (
     "id", "company", "contact_name", "phone", "email", "channel", "status", "owner_id", "pool_id", "region",
     "industry", "company_size", "tags", "campaign", "previous_owner_id", "entered_pool_at", "created_at",
-    "claimed_at", "converted_at", "version",
+    "claimed_at", "converted_at", "last_followed_up_at", "notes", "merged_into_id", "version",
 )
 
 

@@ -3,13 +3,23 @@ from __future__ import annotations
 
 from crm_shared.envelope import Envelope, format_time
 from leads.config import SERVICE
-from leads.domain import LeadClaimed, LeadConverted, LeadCreated, LeadDistributed, LeadReturned
+from leads.domain import LeadClaimed, LeadConverted, LeadCreated, LeadDistributed, LeadRecycled, LeadReturned
 
 LEAD_CREATED = "leads.lead.created.v1"
 LEAD_CLAIMED = "leads.lead.claimed.v1"
 LEAD_CONVERTED = "leads.lead.converted.v1"
 LEAD_RETURNED = "leads.lead.returned.v1"
 LEAD_DISTRIBUTED = "leads.lead.distributed.v1"
+# The recycle job took a lead back from its owner (see leads/recycling_service.py).
+LEAD_RECYCLED = "leads.lead.recycled.v1"
+# Campaign materials: wire forms in leads/campaign_events.py.
+MATERIAL_SENT = "leads.material.sent.v1"
+MATERIAL_CLICKED = "leads.material.clicked.v1"
+# Follow-ups and reminders: wire forms in leads/follow_up_events.py.
+FOLLOW_UP_LOGGED = "leads.follow_up.logged.v1"
+REMINDER_DUE = "leads.reminder.due.v1"
+# Duplicates merged: wire form in leads/duplicates.py.
+LEAD_MERGED = "leads.lead.merged.v1"
 
 
 def _time(moment) -> str | None:
@@ -77,6 +87,17 @@ def to_envelope(event) -> Envelope:
             "distributed_by": event.distributed_by,
             "channel": lead.channel,
             "distributed_at": _time(lead.claimed_at),
+        }
+    elif isinstance(event, LeadRecycled):
+        name = LEAD_RECYCLED
+        payload = {
+            "lead_id": lead.id,
+            "pool_id": lead.pool_id,
+            "previous_owner_id": event.previous_owner_id,
+            "rule": event.rule,
+            "reason": event.reason,
+            "channel": lead.channel,
+            "recycled_at": _time(lead.entered_pool_at),
         }
     else:
         raise TypeError(f"no wire form for {type(event).__name__}")

@@ -8,6 +8,7 @@ from typing import Iterable
 
 from crm_shared.auth import ADMIN, SALES_MANAGER, SALES_REP
 from leads.markets import Market
+from leads.recycling_rules import RecyclePolicy
 
 LEAD_POOL = "lead"
 PUBLIC_POOL = "public"
@@ -36,10 +37,13 @@ class PoolRules:
     embargo_hours: int = 0
     daily_open_quota: int | None = None
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
+    # None: this pool recycles nothing (the default pools have none); see leads/recycling_rules.py.
+    recycle: RecyclePolicy | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["return_reasons"] = list(self.return_reasons)
+        data["recycle"] = self.recycle.to_dict() if self.recycle else None
         return data
 
     @classmethod
@@ -48,6 +52,9 @@ class PoolRules:
         values = {k: v for k, v in data.items() if k in known}
         if "return_reasons" in values:
             values["return_reasons"] = tuple(values["return_reasons"])
+        if values.get("recycle") is not None:
+            # Validates: a bad policy raises InvalidRecyclePolicy (422, naming the key) before anything is saved.
+            values["recycle"] = RecyclePolicy.from_dict(values["recycle"])
         return cls(**values)
 
     def changed(self, **changes) -> "PoolRules":

@@ -29,6 +29,24 @@ class LeadQuery:
     offset: int = 0
 
 
+def lead_conditions(query: LeadQuery) -> list:
+    """The WHERE conditions of a lead query, visibility included (the search adds its own to these)."""
+    conditions = []
+    if query.status:
+        conditions.append(leads.c.status == query.status)
+    if query.owner_id:
+        conditions.append(leads.c.owner_id == query.owner_id)
+    if query.channel:
+        conditions.append(leads.c.channel == query.channel)
+    if query.pool_id:
+        conditions.append(leads.c.pool_id == query.pool_id)
+    if query.visible_to_owner:
+        # A rep sees the pool leads of their pools and their own leads, never another rep's.
+        in_their_pools = (leads.c.status == POOL) & leads.c.pool_id.in_(query.visible_pools or ())
+        conditions.append(in_their_pools | (leads.c.owner_id == query.visible_to_owner))
+    return conditions
+
+
 class LeadRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -51,19 +69,7 @@ class LeadRepository:
         return found
 
     def list(self, query: LeadQuery) -> tuple[list[Lead], int]:
-        conditions = []
-        if query.status:
-            conditions.append(leads.c.status == query.status)
-        if query.owner_id:
-            conditions.append(leads.c.owner_id == query.owner_id)
-        if query.channel:
-            conditions.append(leads.c.channel == query.channel)
-        if query.pool_id:
-            conditions.append(leads.c.pool_id == query.pool_id)
-        if query.visible_to_owner:
-            # A rep sees the pool leads of their pools and their own leads, never another rep's.
-            in_their_pools = (leads.c.status == POOL) & leads.c.pool_id.in_(query.visible_pools or ())
-            conditions.append(in_their_pools | (leads.c.owner_id == query.visible_to_owner))
+        conditions = lead_conditions(query)
         total = self.session.execute(select(func.count()).select_from(leads).where(*conditions)).scalar_one()
         rows = self.session.scalars(
             select(Lead)

@@ -32,6 +32,9 @@ class LeadCreateSchema(Schema):
     tags = fields.List(Tag(), load_default=list, validate=validate.Length(max=30))
     campaign = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     pool_id = fields.String(load_default=None, allow_none=True, metadata={"description": "default: the default lead pool"})
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    allow_duplicate = fields.Boolean(load_default=False, metadata={
+        "description": "create even if a lead with the same phone or e-mail exists (else 409 duplicate_lead)"})
 
 
 class LeadSchema(Schema):
@@ -54,6 +57,11 @@ class LeadSchema(Schema):
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
     converted_at = fields.DateTime(allow_none=True)
+    last_followed_up_at = fields.DateTime(allow_none=True)
+    notes = fields.String(allow_none=True)
+    merged_into_id = fields.String(allow_none=True, metadata={"description": "set when status is merged"})
+    duplicates = fields.List(fields.Dict(), metadata={
+        "description": "on create only: existing leads sharing a key ({lead_id, strength, keys})"})
     version = fields.Integer()
     masked = fields.Boolean(dump_default=False)
 
@@ -124,6 +132,8 @@ class PoolRulesSchema(Schema):
     daily_open_quota = Limit()
     return_reasons = fields.List(fields.String(validate=validate.Length(min=1, max=100)),
                                  validate=validate.Length(min=1, max=50))
+    recycle = fields.Dict(allow_none=True, metadata={
+        "description": "the recycle policy (leads/recycling_rules.py, checked when saved); null: recycle nothing"})
 
 
 class PoolScopeSchema(Schema):

@@ -12,6 +12,7 @@ from crm_shared.errors import APIError, NotFound
 from leads.claims import Standing, check_claim, check_distribution, check_reveal
 from leads.config import business_day
 from leads.domain import POOL, Lead, LeadRuleViolation
+from leads.duplicates import refuse_duplicates
 from leads.pools import LEAD_POOL, Member, Pool, public_pool_for
 from leads.repository import LeadQuery
 from leads.uow import LeadsUnitOfWork
@@ -59,16 +60,40 @@ def _views(uow: LeadsUnitOfWork, leads: Sequence[Lead], pools: dict[str, Pool], 
     return [lead.view(masked=lead.id in masked) for lead in leads]
 
 
+def visible_query(uow: LeadsUnitOfWork, member: Member, query: LeadQuery) -> tuple[LeadQuery, dict[str, Pool]]:
+    """`query` narrowed to what `member` may see, and every pool by id; a pool they are not in is refused."""
+    pools = {pool.id: pool for pool in uow.pools.all()}
+    if query.pool_id:
+        pool = pools.get(query.pool_id)
+        if pool is None:
+            raise NotFound("pool", query.pool_id)
+        if not pool.admits(member):
+            raise LeadRuleViolation("not_a_pool_member", f"You are not a member of the pool {pool.name}.")
+    if not member.is_manager:
+        member_pools = tuple(pool_id for pool_id, pool in pools.items() if pool.admits(member))
+        query = LeadQuery(**{**query.__dict__, "visible_pools": member_pools, "visible_to_owner": member.user_id})
+    return query, pools
+
+
+def lead_views(uow: LeadsUnitOfWork, leads: Sequence[Lead], pools: dict[str, Pool], member: Member) -> list[dict]:
+    """Leads as `member` may see them now, masked where the list masks them (for search and export)."""
+    return _views(uow, leads, pools, member, utc_now())
+
+
 def create_lead(uow_factory: UowFactory, fields: dict) -> Lead:
     fields = dict(fields)
     pool_id = fields.pop("pool_id", None)
+    allow_duplicate = fields.pop("allow_duplicate", False)
     with uow_factory() as uow:
         pool = uow.pools.get(pool_id) if pool_id else uow.pools.default(LEAD_POOL)
         if pool is None:
             raise APIError(422, "validation_failed", "There is no such pool.", {"pool_id": ["No pool with this id."]})
+        matches = refuse_duplicates(uow, fields, allow_duplicate)
         lead = Lead.register(now=utc_now(), pool_id=pool.id, **fields)
         uow.leads.add(lead)
         uow.commit()
+        # Not stored: the create response reports the (weak, or allowed) duplicates it found.
+        lead.duplicates = matches
         return lead
 
 
@@ -82,16 +107,7 @@ def get_lead(uow_factory: UowFactory, lead_id: str, viewer: Identity) -> dict:
 def list_leads(uow_factory: UowFactory, query: LeadQuery, viewer: Identity) -> tuple[list[dict], int]:
     with uow_factory() as uow:
         member = member_of(uow, viewer)
-        pools = {pool.id: pool for pool in uow.pools.all()}
-        if query.pool_id:
-            pool = pools.get(query.pool_id)
-            if pool is None:
-                raise NotFound("pool", query.pool_id)
-            if not pool.admits(member):
-                raise LeadRuleViolation("not_a_pool_member", f"You are not a member of the pool {pool.name}.")
-        if not member.is_manager:
-            member_pools = tuple(pool_id for pool_id, pool in pools.items() if pool.admits(member))
-            query = LeadQuery(**{**query.__dict__, "visible_pools": member_pools, "visible_to_owner": viewer.user_id})
+        query, pools = visible_query(uow, member, query)
         items, total = uow.leads.list(query)
         views = _views(uow, items, pools, member, utc_now())
         # Learn the rep's roles and teams (a no-op unless they changed), so admins can distribute to them.

@@ -3,7 +3,9 @@ from crm_shared.db import make_engine, make_session_factory
 from crm_shared.worker import run_worker
 from leads.config import load_settings
 from leads.db import start_mappers
+from leads.follow_up_service import reminder_jobs
 from leads.handlers import HANDLERS
+from leads.recycling_service import recycle_jobs
 from leads.uow import LeadsUnitOfWork
 
 
@@ -12,12 +14,13 @@ def main() -> None:
     start_mappers()
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
+    uow_factory = lambda: LeadsUnitOfWork(session_factory)  # noqa: E731
     run_worker(
         settings=settings,
         engine=engine,
-        uow_factory=lambda: LeadsUnitOfWork(session_factory),
+        uow_factory=uow_factory,
         handlers=HANDLERS,
-        jobs=[],
+        jobs=[*reminder_jobs(uow_factory), *recycle_jobs(uow_factory)],
     )
 
 

@@ -1,0 +1,47 @@
+"""What other services report about a lead goes on its timeline: customers created from it, their tickets."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from crm_shared.envelope import Envelope
+from leads.follow_ups import customer_created_entry, ticket_opened_entry
+from leads.uow import LeadsUnitOfWork
+
+log = logging.getLogger(__name__)
+
+CUSTOMER_CREATED = "sales.customer.created.v1"
+TICKET_OPENED = "service_desk.ticket.opened.v1"
+
+
+class InvalidPayload(ValueError):
+    """An event whose payload lacks a fact the handler needs; the consumer dead-letters it."""
+
+
+def _id(payload: Mapping[str, Any], key: str) -> str:
+    value = payload.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidPayload(f"payload field {key!r} must be a non-empty string, not {value!r}")
+    return value
+
+
+def remember_customer_of_lead(envelope: Envelope, uow: LeadsUnitOfWork) -> None:
+    """Sales made a customer of a lead: remember which, and say so on the lead's timeline."""
+    customer_id, lead_id = _id(envelope.payload, "customer_id"), envelope.payload.get("lead_id")
+    if not lead_id:
+        return  # a customer sales created directly: no lead of ours
+    if uow.customer_leads.lead_of(customer_id) is not None:
+        return  # the same fact published again under another event id
+    uow.customer_leads.remember(customer_id, _id(envelope.payload, "lead_id"))
+    uow.timeline.add([customer_created_entry(envelope)])
+
+
+def put_ticket_on_lead_timeline(envelope: Envelope, uow: LeadsUnitOfWork) -> None:
+    """A ticket opened for a customer who came from one of our leads is a line on that lead's timeline."""
+    customer_id = _id(envelope.payload, "customer_id")
+    _id(envelope.payload, "ticket_id")
+    lead_id = uow.customer_leads.lead_of(customer_id)
+    if lead_id is None:
+        log.info("ticket %s is for customer %s, who came from no lead of ours", envelope.payload["ticket_id"], customer_id)
+        return
+    uow.timeline.add([ticket_opened_entry(envelope, lead_id)])

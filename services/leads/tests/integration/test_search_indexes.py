@@ -1,0 +1,39 @@
+"""On PostgreSQL the search's own queries use the trigram and pair indexes."""
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from leads.repository import LeadQuery
+from leads.search import read_query
+from leads.search_repository import SearchFilters
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(settings):
+    if make_url(settings.database_url).get_backend_name() != "postgresql":
+        pytest.skip("index use is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
+
+
+def plan_of(uow, q: str) -> str:
+    conditions = uow.search.conditions(LeadQuery(), SearchFilters(text=read_query(q)))
+    from sqlalchemy import select
+
+    from leads.db import leads
+
+    statement = select(leads.c.id).where(*conditions)
+    compiled = statement.compile(dialect=uow.session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    uow.session.execute(text("SET LOCAL enable_seqscan = off"))
+    rows = uow.session.connection().exec_driver_sql("EXPLAIN " + compiled.string, compiled.params).all()
+    return "\n".join(row[0] for row in rows)
+
+
+def test_two_chinese_characters_use_the_pair_index_and_longer_text_the_trigram_index(client, manager, uow_factory):
+    client.post("/api/v1/leads", json={"company": "安徽锦佳信息技术有限公司", "contact_name": "王芳", "channel": "web"},
+                headers=manager)
+    with uow_factory() as uow:
+        assert "ix_leads_search_grams" in plan_of(uow, "锦佳")
+    with uow_factory() as uow:
+        assert "ix_leads_search_trgm" in plan_of(uow, "锦佳信息")
+
