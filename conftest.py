@@ -6,6 +6,9 @@ from collections import Counter
 
 import pytest
 
+# Fixtures every service's tests share (settings, app, client, tokens, the consumer path).
+pytest_plugins = ["crm_shared.pytest_service"]
+
 TRACKED_MARKERS = ("integration", "e2e", "browser")
 _markers: dict[str, frozenset[str]] = {}
 _outcomes: dict[str, tuple[frozenset[str], str]] = {}

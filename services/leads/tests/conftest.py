@@ -1,43 +1,17 @@
 """Fixtures of the leads service: a migrated scratch database, the app, and tokens."""
-from pathlib import Path
 
 import pytest
 
-from crm_shared import testing
+from crm_shared.pytest_service import ServiceUnderTest
 from leads import create_app
 from leads.config import SERVICE, SERVICE_ROOT
 from leads.db import start_mappers
-from leads.uow import LeadsUnitOfWork
+from leads.handlers import HANDLERS
 
 
 @pytest.fixture
-def settings(tmp_path: Path):
-    with testing.scratch_database(SERVICE, tmp_path) as url:
-        settings = testing.service_settings(SERVICE, tmp_path, url)
-        testing.migrate(settings, SERVICE_ROOT)
-        yield settings
-
-
-@pytest.fixture
-def app(settings):
-    app = create_app(settings)
-    yield app
-    app.extensions["crm.engine"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def uow_factory(app):
-    return app.extensions["crm.uow_factory"]
-
-
-@pytest.fixture
-def tokens(settings):
-    return testing.Tokens(settings)
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(SERVICE, SERVICE_ROOT, create_app, HANDLERS)
 
 
 @pytest.fixture

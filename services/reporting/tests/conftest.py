@@ -5,17 +5,15 @@ The database is PostgreSQL when CRM_TEST_DATABASE_URL is set (a fresh database p
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Callable
 
 import pytest
 from sqlalchemy import select
 
-from crm_shared import testing
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.topology import Topology
 from crm_shared.db import make_engine, make_session_factory
-from crm_shared.envelope import Envelope
+from crm_shared.pytest_service import ServiceUnderTest
 from reporting import create_app
 from reporting.config import SERVICE, SERVICE_ROOT
 from reporting.db import channel_stats
@@ -24,12 +22,8 @@ from reporting.uow import ReportingUnitOfWork
 
 
 @pytest.fixture
-def settings(tmp_path: Path):
-    """Settings of a reporting service with a database of its own, migrated to head."""
-    with testing.scratch_database(SERVICE, tmp_path) as url:
-        settings = testing.service_settings(SERVICE, tmp_path, url)
-        testing.migrate(settings, SERVICE_ROOT)
-        yield settings
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(SERVICE, SERVICE_ROOT, create_app, HANDLERS)
 
 
 @pytest.fixture
@@ -73,12 +67,6 @@ def consumer(uow_factory) -> EventConsumer:
 
 
 @pytest.fixture
-def deliver(consumer) -> Callable[[Envelope], bool]:
-    """Apply an event as the worker would (inbox, handler, commit); False if it was a duplicate."""
-    return lambda envelope: consumer.handle(envelope, HANDLERS[envelope.name])
-
-
-@pytest.fixture
 def run_together() -> Callable[..., list[BaseException]]:
     """Start callables in threads at the same moment, wait for them, and return what they raised."""
 
@@ -116,19 +104,3 @@ def stats(engine) -> Callable[[], dict]:
     return read
 
 
-@pytest.fixture
-def app(settings):
-    app = create_app(settings)
-    app.config.update(TESTING=True)
-    yield app
-    app.extensions["crm.engine"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def tokens(settings) -> testing.Tokens:
-    return testing.Tokens(settings)

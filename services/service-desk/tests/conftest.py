@@ -3,63 +3,28 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Callable
 
 import pytest
 from sqlalchemy import func, select
 
 from crm_shared import testing
-from crm_shared.bus.consumer import EventConsumer
-from crm_shared.bus.topology import Topology
 from crm_shared.db import inbox, outbox
-from crm_shared.envelope import Envelope
+from crm_shared.pytest_service import ServiceUnderTest
 from service_desk import create_app
 from service_desk.config import SERVICE, SERVICE_ROOT
 from service_desk.db import known_customers, start_mappers, tickets
 from service_desk.handlers import HANDLERS
 
 
+@pytest.fixture
+def service_under_test() -> ServiceUnderTest:
+    return ServiceUnderTest(SERVICE, SERVICE_ROOT, create_app, HANDLERS)
+
+
 @pytest.fixture(autouse=True)
 def _mapped():
     start_mappers()
-
-
-@pytest.fixture
-def settings(tmp_path: Path):
-    with testing.scratch_database(SERVICE, tmp_path) as url:
-        settings = testing.service_settings(SERVICE, tmp_path, url)
-        testing.migrate(settings, SERVICE_ROOT)
-        yield settings
-
-
-@pytest.fixture
-def app(settings):
-    app = create_app(settings)
-    yield app
-    app.extensions["crm.engine"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def uow_factory(app):
-    return app.extensions["crm.uow_factory"]
-
-
-@pytest.fixture
-def consumer(uow_factory) -> EventConsumer:
-    """The worker's consumer on the test's database; handle() never touches the bus connection."""
-    return EventConsumer(None, Topology(exchange_name="test.events"), SERVICE, HANDLERS, uow_factory)
-
-
-@pytest.fixture
-def deliver(consumer) -> Callable[[Envelope], bool]:
-    """Apply an event as the worker would (inbox, handler, commit); False if it was a duplicate."""
-    return lambda envelope: consumer.handle(envelope, HANDLERS[envelope.name])
 
 
 @pytest.fixture
@@ -97,11 +62,6 @@ def row_counts(uow_factory) -> Callable[[], dict[str, int]]:
             }
 
     return count
-
-
-@pytest.fixture
-def tokens(settings):
-    return testing.Tokens(settings)
 
 
 @pytest.fixture
