@@ -200,8 +200,7 @@ def test_manager_sets_a_daily_quota_that_stops_the_second_claim_and_a_returned_l
         manager.get_by_test_id("distribute-submit").click()
         expect(manager.get_by_test_id("toast-success").filter(has_text="Leads given to Robin Rep")).to_be_visible()
         expect(target).to_have_count(0)
-        # The gateway's live stream does not carry leads.lead.distributed.v1 (yet): rep2 refreshes.
-        rep2.get_by_test_id("pool-refresh").click()
+        # rep2's open pool page drops the row by itself (live leads.lead.distributed.v1, no Refresh).
         expect(pool_row(rep2, second["id"])).to_have_count(0)
         rep2.get_by_test_id("nav-my-leads").click()
         expect(rep2.locator(f'[data-testid="my-lead-row"][data-lead-id="{second["id"]}"]')).to_be_visible()

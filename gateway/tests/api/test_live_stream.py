@@ -68,6 +68,37 @@ def test_each_viewer_receives_exactly_the_events_it_may_see(gateway, tokens, sse
         assert json.loads(received[0]["data"]) == envelopes[0].to_dict()
 
 
+def test_pool_changes_reach_all_of_sales_and_reminders_only_their_owner(gateway, tokens, sse, publish):
+    _, url = gateway
+    viewers = {
+        "owner": tokens.headers(OWNER, ["sales_rep"]),
+        "other rep": tokens.headers(OTHER_REP, ["sales_rep"]),
+        "manager": tokens.headers("boss", ["sales_manager"]),
+        "agent": tokens.headers("agent-1", ["service_agent"]),
+    }
+    streams = {who: sse(url, headers) for who, headers in viewers.items()}
+    for stream in streams.values():
+        stream.wait_for_comment("connected")
+
+    returned = publish("leads.lead.returned.v1")
+    recycled = publish("leads.lead.recycled.v1")
+    distributed = publish("leads.lead.distributed.v1")
+    reminder = publish("leads.reminder.due.v1")
+    follow_up = publish("leads.follow_up.logged.v1")
+    closing = publish("sales.customer.created.v1", owner_id=OTHER_REP)  # the last event for everyone here
+
+    pool = [returned, recycled, distributed]
+    expected = {
+        "owner": [*pool, reminder, follow_up],
+        "other rep": [*pool, closing],
+        "manager": [*pool, follow_up, closing],
+        "agent": [closing],
+    }
+    for who, envelopes in expected.items():
+        received = streams[who].events(len(envelopes))
+        assert names_and_ids(received) == [(e.name, e.id) for e in envelopes], who
+
+
 def test_a_keepalive_comment_comes_while_nothing_happens(gateway, tokens, sse):
     _, url = gateway
     stream = sse(url, tokens.headers("rep", ["sales_rep"]))

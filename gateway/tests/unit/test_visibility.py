@@ -27,12 +27,17 @@ EXPECTED = {
     "leads.lead.created.v1": {"owner rep", "other rep", "sales manager", "admin"},
     "leads.lead.claimed.v1": {"owner rep", "other rep", "sales manager", "admin"},
     "leads.lead.converted.v1": {"owner rep", "sales manager", "admin"},
+    "leads.lead.returned.v1": {"owner rep", "other rep", "sales manager", "admin"},
+    "leads.lead.recycled.v1": {"owner rep", "other rep", "sales manager", "admin"},
+    "leads.lead.distributed.v1": {"owner rep", "other rep", "sales manager", "admin"},
+    "leads.reminder.due.v1": {"owner rep"},
+    "leads.follow_up.logged.v1": {"owner rep", "sales manager", "admin"},
     "sales.customer.created.v1": {"owner rep", "sales manager", "executive", "service agent", "service manager", "admin"},
     "service_desk.ticket.opened.v1": {"owner rep", "service agent", "service manager", "sales manager", "admin"},
 }
 
 
-def test_the_five_thin_flow_events_are_the_live_events():
+def test_the_live_events_are_exactly_those_with_an_expected_audience():
     assert set(LIVE_EVENTS) == set(EXPECTED)
 
 
@@ -51,3 +56,5 @@ def test_a_missing_owner_in_the_payload_does_not_make_everyone_the_owner():
     nobody_owned = {"owner_id": None}
     assert not may_see(viewer(["sales_rep"], "None"), "leads.lead.converted.v1", nobody_owned)
     assert not may_see(viewer(["sales_rep"], ""), "leads.lead.converted.v1", {})
+    assert not may_see(viewer(["sales_rep"], "None"), "leads.reminder.due.v1", nobody_owned)
+    assert not may_see(viewer(["sales_rep"], ""), "leads.reminder.due.v1", {})
