@@ -7,6 +7,8 @@ ROUTES: dict[str, str] = {
     "campaigns": "leads",
     "materials": "leads",
     "track": "leads",
+    "agenda": "leads",
+    "reminders": "leads",
     "customers": "sales",
     "tickets": "service-desk",
     "dashboards": "reporting",

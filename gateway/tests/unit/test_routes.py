@@ -5,7 +5,7 @@ from gateway.routes import PUBLIC_RESOURCES, ROUTES, owner_of
 def test_each_resource_belongs_to_its_service():
     assert ROUTES == {
         "leads": "leads", "pools": "leads", "markets": "leads", "campaigns": "leads", "materials": "leads",
-        "track": "leads", "customers": "sales", "tickets": "service-desk", "dashboards": "reporting",
+        "track": "leads", "agenda": "leads", "reminders": "leads", "customers": "sales", "tickets": "service-desk", "dashboards": "reporting",
     }
 
 

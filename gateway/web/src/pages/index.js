@@ -39,6 +39,21 @@ export const pages = [
     nav: { label: 'nav.myLeads', icon: 'user-check' },
   },
   {
+    path: '/agenda',
+    name: 'agenda',
+    component: () => import('./AgendaPage.vue'),
+    roles: SALES,
+    nav: { label: 'nav.agenda', icon: 'calendar' },
+    startFor: ['sales_rep'],
+  },
+  {
+    path: '/leads/search',
+    name: 'lead-search',
+    component: () => import('./LeadSearchPage.vue'),
+    roles: SALES,
+    nav: { label: 'nav.leadSearch', icon: 'search' },
+  },
+  {
     path: '/leads/:id',
     name: 'lead-detail',
     component: () => import('./LeadDetailPage.vue'),
