@@ -7,8 +7,11 @@ has CRM_TEST_REQUIRE_REAL=1, where a missing browser fails the run instead.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,7 @@ INSTALL_HINT = (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
 DEFAULT_TIMEOUT_MS = 20_000
+DEMO_PASSWORD = "demo"
 
 
 def pytest_configure(config):
@@ -101,3 +105,51 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def api_call():
+    """api_call(base_url, method, path, body=None, token=None): one JSON call through the gateway."""
+
+    def call(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(base_url + path, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            raise AssertionError(f"{method} {path} -> HTTP {error.code}: {error.read()[:500]!r}") from None
+
+    return call
+
+
+@pytest.fixture
+def api_login(api_call):
+    """api_login(base_url, username): a demo user's access token."""
+    return lambda base_url, username: api_call(
+        base_url, "POST", "/api/v1/auth/login", {"username": username, "password": DEMO_PASSWORD}
+    )["access_token"]
+
+
+@pytest.fixture
+def sign_in():
+    """sign_in(page, base_url, username, screenshot=None): log in through the login page."""
+
+    def log_in(page, base_url: str, username: str, screenshot=None) -> None:
+        from playwright.sync_api import expect
+
+        page.goto(base_url + "/login")
+        expect(page.get_by_test_id("login-username")).to_be_visible()
+        if screenshot is not None:
+            screenshot(page, f"{username}-login")
+        page.get_by_test_id("login-username").fill(username)
+        page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+        page.get_by_test_id("login-submit").click()
+        expect(page.get_by_test_id("current-user")).to_be_visible()
+
+    return log_in

@@ -7,48 +7,13 @@ Screenshots of every page visited go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-PASSWORD = "demo"
 LIVE_TIMEOUT_MS = 20_000
-
-
-def api_call(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base_url + path, data=data, method=method)
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        raise AssertionError(f"{method} {path} -> HTTP {error.code}: {error.read()[:500]!r}") from None
-
-
-def api_login(base_url: str, username: str) -> str:
-    return api_call(base_url, "POST", "/api/v1/auth/login", {"username": username, "password": PASSWORD})["access_token"]
-
-
-def sign_in(page, base_url: str, username: str, screenshot) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(base_url + "/login")
-    expect(page.get_by_test_id("login-username")).to_be_visible()
-    screenshot(page, f"{username}-login")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("current-user")).to_be_visible()
 
 
 def open_pool(page, username: str, screenshot) -> None:
@@ -66,7 +31,9 @@ def pool_row(page, lead_id):
     return page.locator(f'[data-testid="pool-row"][data-lead-id="{lead_id}"]')
 
 
-def test_claimed_lead_disappears_from_other_reps_pool_without_reload(running_system, new_context, screenshot):
+def test_claimed_lead_disappears_from_other_reps_pool_without_reload(
+    running_system, new_context, screenshot, api_call, api_login, sign_in
+):
     from playwright.sync_api import expect
 
     base_url = running_system.gateway_url.rstrip("/")

@@ -7,49 +7,15 @@ Screenshots of every page visited go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import json
 import random
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-PASSWORD = "demo"
 TIMEOUT_MS = 20_000
 OVERDUE_TIMEOUT_MS = 100_000  # the reminder is due within 70 s
-
-
-def api_call(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base_url + path, data=data, method=method)
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        raise AssertionError(f"{method} {path} -> HTTP {error.code}: {error.read()[:500]!r}") from None
-
-
-def api_login(base_url: str, username: str) -> str:
-    return api_call(base_url, "POST", "/api/v1/auth/login", {"username": username, "password": PASSWORD})["access_token"]
-
-
-def sign_in(page, base_url: str, username: str, screenshot) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(base_url + "/login")
-    expect(page.get_by_test_id("login-username")).to_be_visible()
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(PASSWORD)
-    page.get_by_test_id("login-submit").click()
-    expect(page.get_by_test_id("current-user")).to_be_visible()
 
 
 def search_for(page, company: str, lead_id: str, screenshot, shot: str):
@@ -68,7 +34,7 @@ def search_for(page, company: str, lead_id: str, screenshot, shot: str):
 
 
 def test_a_rep_searches_claims_follows_up_and_sees_the_reminder_overdue_on_the_agenda(
-    running_system, new_context, screenshot
+    running_system, new_context, screenshot, api_call, api_login, sign_in
 ):
     from playwright.sync_api import expect
 
