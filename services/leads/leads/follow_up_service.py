@@ -16,7 +16,7 @@ from leads.domain import LeadRuleViolation
 from leads.follow_up_events import follow_up_logged, reminder_due
 from leads.follow_up_repository import Page
 from leads.follow_ups import NEXT_CONTACT, AgendaWindow, Cursor, FollowUp, Reminder
-from leads.service import _visible, member_of
+from leads.service import visible_lead, member_of
 from leads.uow import LeadsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def log_follow_up(uow_factory: UowFactory, lead_id: str, fields: dict, author: I
     try:
         with uow_factory() as uow:
             member = member_of(uow, author)
-            lead, _ = _visible(uow, lead_id, member)
+            lead, _ = visible_lead(uow, lead_id, member)
             if not member.is_manager and lead.owner_id != author.user_id:
                 raise LeadRuleViolation("not_lead_owner", "Only the lead's owner or a manager can log a follow-up on it.")
             follow_up = FollowUp.log(
@@ -62,7 +62,7 @@ def follow_ups_of(uow_factory: UowFactory, lead_id: str, before: str | None, lim
     """The lead's follow-ups, newest first, for whoever may see the lead."""
     cursor = Cursor.decode(before, str) if before else None
     with uow_factory() as uow:
-        _visible(uow, lead_id, member_of(uow, viewer))
+        visible_lead(uow, lead_id, member_of(uow, viewer))
         return uow.follow_ups.of_lead(lead_id, cursor, limit)
 
 
@@ -70,7 +70,7 @@ def timeline_of(uow_factory: UowFactory, lead_id: str, before: str | None, limit
     """The lead's one timeline, newest first, for whoever may see the lead."""
     cursor = Cursor.decode(before, int) if before else None
     with uow_factory() as uow:
-        _visible(uow, lead_id, member_of(uow, viewer))
+        visible_lead(uow, lead_id, member_of(uow, viewer))
         return uow.timeline.of_lead(lead_id, cursor, limit)
 
 

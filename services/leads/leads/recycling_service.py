@@ -34,7 +34,7 @@ from leads.recycling_rules import (
     may_lock,
     warning_key,
 )
-from leads.service import _visible, member_of
+from leads.service import visible_lead, member_of
 from leads.uow import LeadsUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _facts(lead: Lead, excluded: Exclusions) -> LeadFacts:
 
 
 def _owned_lead(uow: LeadsUnitOfWork, lead_id: str, owner: Identity) -> Lead:
-    lead, _ = _visible(uow, lead_id, member_of(uow, owner))
+    lead, _ = visible_lead(uow, lead_id, member_of(uow, owner))
     if lead.status != CLAIMED or lead.owner_id != owner.user_id:
         raise LeadRuleViolation("not_lead_owner", "Only the rep who owns this lead can lock or unlock it.")
     return lead

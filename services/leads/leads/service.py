@@ -40,7 +40,8 @@ def _may_see(lead: Lead, pool: Pool, member: Member) -> bool:
     return member.is_manager or lead.owner_id == member.user_id or (lead.status == POOL and pool.admits(member))
 
 
-def _visible(uow: LeadsUnitOfWork, lead_id: str, member: Member) -> tuple[Lead, Pool]:
+def visible_lead(uow: LeadsUnitOfWork, lead_id: str, member: Member) -> tuple[Lead, Pool]:
+    """The lead and its pool if `member` may see it; 404 otherwise, so ids cannot be probed."""
     lead = uow.leads.get(lead_id)
     if lead is None:
         raise NotFound("lead", lead_id)
@@ -100,7 +101,7 @@ def create_lead(uow_factory: UowFactory, fields: dict) -> Lead:
 def get_lead(uow_factory: UowFactory, lead_id: str, viewer: Identity) -> dict:
     with uow_factory() as uow:
         member = member_of(uow, viewer)
-        lead, pool = _visible(uow, lead_id, member)
+        lead, pool = visible_lead(uow, lead_id, member)
         return _views(uow, [lead], {pool.id: pool}, member, utc_now())[0]
 
 
@@ -149,7 +150,7 @@ def reveal_lead(uow_factory: UowFactory, lead_id: str, reader: Identity) -> dict
         uow.claimants.lock(reader.user_id, ())
         uow.claimants.remember(reader.user_id, reader.roles, reader.team_ids, now)
         member = member_of(uow, reader)
-        lead, pool = _visible(uow, lead_id, member)
+        lead, pool = visible_lead(uow, lead_id, member)
         if lead.status == POOL and pool.masks_contacts_for(member):
             already = bool(uow.reveals.opened(reader.user_id, day, [lead.id]))
             check_reveal(pool, member, uow.reveals.count(reader.user_id, pool.id, day), already)
@@ -164,7 +165,7 @@ def return_lead(uow_factory: UowFactory, lead_id: str, reason: str, note: str | 
     try:
         with uow_factory() as uow:
             member = member_of(uow, owner)
-            lead, _ = _visible(uow, lead_id, member)
+            lead, _ = visible_lead(uow, lead_id, member)
             target = public_pool_for(member, uow.pools.all())
             lead.return_to(target.id, target.rules.return_reasons, owner.user_id, reason, utc_now(), note)
             uow.commit()
@@ -176,7 +177,7 @@ def return_lead(uow_factory: UowFactory, lead_id: str, reason: str, note: str | 
 def convert_lead(uow_factory: UowFactory, lead_id: str, user: Identity) -> Lead:
     try:
         with uow_factory() as uow:
-            lead, _ = _visible(uow, lead_id, member_of(uow, user))
+            lead, _ = visible_lead(uow, lead_id, member_of(uow, user))
             lead.convert(user.user_id, utc_now())
             uow.commit()
             return lead
@@ -216,5 +217,5 @@ def distribute_leads(uow_factory: UowFactory, pool_id: str, lead_ids: Sequence[s
 
 def ownership_history(uow_factory: UowFactory, lead_id: str, viewer: Identity) -> list:
     with uow_factory() as uow:
-        _visible(uow, lead_id, member_of(uow, viewer))
+        visible_lead(uow, lead_id, member_of(uow, viewer))
         return uow.history.of_lead(lead_id)
