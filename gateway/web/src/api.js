@@ -5,6 +5,7 @@
 //  - on 401, clears the token and goes to the login page.
 // Usage: const page = await api.get('/leads', { status: 'pool', limit: 50 })
 //        const lead = await api.post('/leads', { company, ... })
+//        const job = await api.upload('/leads/imports', formData)
 import { getToken, notifyUnauthorized } from './auth.js'
 import { toast } from './toast.js'
 import { t } from './i18n/index.js'
@@ -48,14 +49,16 @@ export async function request(method, path, { query, body, toast: showToast = tr
   const headers = { Accept: 'application/json' }
   const token = auth ? getToken() : null
   if (token) headers.Authorization = `Bearer ${token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  // A FormData body (file uploads) is sent as multipart/form-data; the browser sets its boundary.
+  const isForm = typeof FormData !== 'undefined' && body instanceof FormData
+  if (body !== undefined && !isForm) headers['Content-Type'] = 'application/json'
 
   let res
   try {
     res = await fetch(buildUrl(path, query), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || isForm ? body : JSON.stringify(body),
       signal,
       cache: 'no-store',
     })
@@ -90,6 +93,8 @@ export const api = {
   patch: (path, body, opts) => request('PATCH', path, { ...opts, body: body ?? {} }),
   put: (path, body, opts) => request('PUT', path, { ...opts, body: body ?? {} }),
   delete: (path, opts) => request('DELETE', path, opts),
+  /** POST a FormData (multipart/form-data: files and form fields). */
+  upload: (path, form, opts) => request('POST', path, { ...opts, body: form }),
 }
 
 /** Field errors of an ApiError as {field: "first message"} for forms. */

@@ -82,6 +82,21 @@ export const pages = [
     nav: { label: 'nav.distribute', icon: 'send' },
   },
   {
+    // The import API is for admins and sales managers (POST /leads/imports refuses reps).
+    path: '/admin/imports',
+    name: 'imports',
+    component: () => import('./ImportPage.vue'),
+    roles: SALES_MANAGERS,
+    nav: { label: 'nav.imports', icon: 'upload' },
+  },
+  {
+    path: '/admin/campaigns',
+    name: 'campaigns',
+    component: () => import('./CampaignsPage.vue'),
+    roles: SALES_MANAGERS,
+    nav: { label: 'nav.campaigns', icon: 'megaphone' },
+  },
+  {
     path: '/customers',
     name: 'customers',
     component: () => import('./CustomersPage.vue'),
@@ -113,6 +128,8 @@ export const permissions = {
   returnLead: ['sales_manager', 'sales_rep'],
   managePools: ['admin', 'sales_manager'],
   distributeLeads: ['admin', 'sales_manager'],
+  importLeads: ['admin', 'sales_manager'],
+  manageCampaigns: ['admin', 'sales_manager'],
   openTicket: ['admin', 'sales_manager', 'sales_rep', 'service_agent', 'service_manager'],
 }
 
