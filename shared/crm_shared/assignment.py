@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
-from fractions import Fraction
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
@@ -336,16 +336,33 @@ def _least_loaded(eligible: list[Candidate], state: AssignmentState) -> tuple[Ca
     return chosen, f"least loaded ({chosen.open_load} open{_tie(tied)})"
 
 
-def _fill_after_taking(candidate: Candidate) -> Fraction:
+@lru_cache(maxsize=1024)
+def _share(weight: float, capacity: int | None) -> tuple[int, int]:
+    """capacity x weight as an exact (numerator, denominator); a float weight's denominator is a power of 2."""
+    numerator, denominator = weight.as_integer_ratio()
+    return numerator * (capacity if capacity is not None else 1), denominator
+
+
+def _fill_keys(eligible: list[Candidate]) -> dict[str, int]:
     # (load + 1) / share is the D'Hondt rule: over many items each candidate's share of them tends to
-    # its capacity x weight, and a candidate with twice the share gets twice the items.
-    share = Fraction(candidate.weight) * (candidate.capacity if candidate.capacity is not None else 1)
-    return (candidate.open_load + 1) / share
+    # its capacity x weight, and a candidate with twice the share gets twice the items. The fills are
+    # compared exactly, as integers on one common scale (Fractions cost most of a large batch's time):
+    # with every share written as P / D over a common D, fill = (load + 1) * D / P, and scaling all by
+    # lcm(P) / D gives (load + 1) * (lcm(P) // P), an integer.
+    shares = [_share(candidate.weight, candidate.capacity) for candidate in eligible]
+    common_denominator = math.lcm(*(denominator for _, denominator in shares))
+    scaled = [numerator * (common_denominator // denominator) for numerator, denominator in shares]
+    common_multiple = math.lcm(*scaled)
+    return {
+        candidate.id: (candidate.open_load + 1) * (common_multiple // share)
+        for candidate, share in zip(eligible, scaled)
+    }
 
 
 def _capacity_weighted(eligible: list[Candidate], state: AssignmentState) -> tuple[Candidate, str]:
-    chosen = min(eligible, key=lambda candidate: (_fill_after_taking(candidate), _rotation_key(candidate, state)))
-    tied = sum(1 for candidate in eligible if _fill_after_taking(candidate) == _fill_after_taking(chosen)) - 1
+    fills = _fill_keys(eligible)
+    chosen = min(eligible, key=lambda candidate: (fills[candidate.id], _rotation_key(candidate, state)))
+    tied = sum(1 for fill in fills.values() if fill == fills[chosen.id]) - 1
     weight = f", weight {chosen.weight:g}" if chosen.weight != 1.0 else ""
     if chosen.capacity is None:
         return chosen, f"lowest weighted load ({chosen.open_load + 1} after taking it{weight}{_tie(tied)})"

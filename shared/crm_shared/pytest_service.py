@@ -11,6 +11,7 @@ from typing import Callable, Mapping
 
 import pytest
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from crm_shared import testing
 from crm_shared.bus.consumer import EventConsumer, Handler
@@ -73,3 +74,10 @@ def consumer(service_under_test: ServiceUnderTest, uow_factory) -> EventConsumer
 def deliver(service_under_test: ServiceUnderTest, consumer: EventConsumer) -> Callable[[Envelope], bool]:
     """Apply an event as the worker would (inbox, handler, commit); False if it was a duplicate."""
     return lambda envelope: consumer.handle(envelope, service_under_test.handlers[envelope.name])
+
+
+@pytest.fixture
+def postgresql_only(settings: Settings) -> None:
+    """Skip unless the scratch database is PostgreSQL: for locking, concurrency and index behaviour."""
+    if make_url(settings.database_url).get_backend_name() != "postgresql":
+        pytest.skip("checked on PostgreSQL only (set CRM_TEST_DATABASE_URL)")

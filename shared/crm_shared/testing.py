@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import os
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -174,3 +175,28 @@ def drain(connection: Connection, queue, expected: int, timeout: float = 20.0) -
             continue
         received.append(message)
     return received
+
+
+def all_at_once(app, requests: list[tuple[str, dict | None, dict]]) -> list[tuple[int, dict | None]]:
+    """POST each (path, json, headers) from its own thread, released together; the (status, body) answers.
+
+    For race tests: the threads wait on one barrier, so the requests reach the service at the same moment.
+    """
+    barrier = threading.Barrier(len(requests))
+    answers: list[tuple[int, dict | None]] = []
+    lock = threading.Lock()
+
+    def send(path, body, headers):
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(path, json=body, headers=headers)
+        with lock:
+            answers.append((response.status_code, response.json))
+
+    threads = [threading.Thread(target=send, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == len(requests), "a request did not finish"
+    return answers

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from sqlalchemy import Engine
 
@@ -26,9 +26,13 @@ def run_worker(
     uow_factory: Callable[[], UnitOfWork],
     handlers: Mapping[str, Handler],
     jobs: list[TimedJob] | None = None,
+    background: Sequence[Callable[[threading.Event], None]] = (),
     stop: threading.Event | None = None,
 ) -> None:
-    """Run until SIGTERM or SIGINT (or `stop` is set); each part retries its own failures."""
+    """Run until SIGTERM or SIGINT (or `stop` is set); each part retries its own failures.
+
+    `background`: loops of the service's own, each run in a thread of its own until `stop` is set.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -40,6 +44,8 @@ def run_worker(
     threads = [
         threading.Thread(target=relay.run, args=(stop,), name=f"{settings.service}-relay", daemon=True),
         threading.Thread(target=scheduler.run, args=(stop,), name=f"{settings.service}-scheduler", daemon=True),
+        *(threading.Thread(target=loop, args=(stop,), name=f"{settings.service}-background-{number}", daemon=True)
+          for number, loop in enumerate(background)),
     ]
     for thread in threads:
         thread.start()
