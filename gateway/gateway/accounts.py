@@ -4,10 +4,19 @@ from __future__ import annotations
 import uuid
 from typing import Callable, Iterable
 
-from crm_shared.auth import TokenIssuer
+from crm_shared.auth import ADMIN, TokenIssuer
 from crm_shared.envelope import utc_now
-from crm_shared.errors import APIError, Conflict
-from gateway.domain import DEFAULT_LOCALE, Team, User, check_locale, check_new_user, normalise_username
+from crm_shared.errors import APIError, Conflict, NotFound
+from gateway.domain import (
+    DEFAULT_LOCALE,
+    Team,
+    User,
+    check_locale,
+    check_new_user,
+    check_roles,
+    normalise_username,
+)
+from gateway.events import user_changed, user_registered
 from gateway.passwords import Passwords
 from gateway.uow import GatewayUnitOfWork
 
@@ -111,6 +120,7 @@ def create_user(
     with uow_factory() as uow:
         if uow.users.by_username(username) is not None:
             raise Conflict("username_taken", f"There is already a user named {username}.")
+        now = utc_now()
         user = User(
             id=user_id or str(uuid.uuid4()),
             username=username,
@@ -119,12 +129,96 @@ def create_user(
             roles=roles,
             locale=locale,
             active=True,
-            created_at=utc_now(),
+            created_at=now,
             teams=[_team(uow, name) for name in sorted(set(team_names))],
         )
         uow.users.add(user)
+        # In the same transaction: the services' user directories learn of every user that exists.
+        uow.emit(user_registered(user, now))
         uow.commit()
         return user
+
+
+def _teams(uow: GatewayUnitOfWork, team_names: Iterable[str], team_ids: Iterable[str]) -> list[Team]:
+    wanted_ids = sorted(set(team_ids))
+    known = uow.users.teams_by_id(wanted_ids)
+    unknown = [team_id for team_id in wanted_ids if team_id not in known]
+    if unknown:
+        message = f"Unknown teams: {', '.join(unknown)}."
+        raise APIError(422, "validation_failed", message, {"team_ids": [message]})
+    chosen = {team.id: team for team in known.values()}
+    for name in sorted(set(team_names)):
+        team = _team(uow, name)
+        chosen[team.id] = team
+    return sorted(chosen.values(), key=lambda team: (team.name, team.id))
+
+
+def change_user_as_admin(uow_factory: UowFactory, admin_id: str, user_id: str, **changes) -> User:
+    """`change_user` on behalf of the administrator `admin_id`, who may not lock themselves out."""
+    if user_id == admin_id:
+        if changes.get("active") is False:
+            raise Conflict("cannot_deactivate_yourself", "You cannot deactivate your own account.")
+        if changes.get("roles") is not None and ADMIN not in changes["roles"]:
+            raise Conflict("cannot_remove_own_admin_role", "You cannot take the admin role away from yourself.")
+    return change_user(uow_factory, user_id, **changes)
+
+
+def list_teams(uow_factory: UowFactory) -> list[tuple[Team, int]]:
+    with uow_factory() as uow:
+        return uow.users.list_teams()
+
+
+def _directory_facts(user: User) -> tuple:
+    return user.display_name, sorted(user.roles), sorted(team.id for team in user.teams), user.active
+
+
+def change_user(
+    uow_factory: UowFactory,
+    user_id: str,
+    *,
+    display_name: str | None = None,
+    roles: Iterable[str] | None = None,
+    team_names: Iterable[str] | None = None,
+    active: bool | None = None,
+    team_ids: Iterable[str] | None = None,
+) -> User:
+    """Change what the services know a user by (None leaves a field as it is); teams named are created when missing.
+
+    Given `team_names` and/or `team_ids`, the user's teams become exactly those; an unknown team id is refused.
+    """
+    if roles is not None:
+        roles = sorted(set(roles))
+        check_roles(roles)
+    with uow_factory() as uow:
+        user = uow.users.get(user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        before = _directory_facts(user)
+        if display_name is not None:
+            user.display_name = display_name or user.username
+        if roles is not None:
+            user.roles = roles
+        if team_names is not None or team_ids is not None:
+            user.teams = _teams(uow, team_names or (), team_ids or ())
+        if active is not None:
+            user.active = active
+        if _directory_facts(user) == before:
+            return user  # nothing changed: no event for the directories to apply
+        uow.users.save_profile(user)
+        uow.emit(user_changed(user, utc_now()))
+        uow.commit()
+        return user
+
+
+def announce_users(uow_factory: UowFactory) -> int:
+    """Publish every user as they are now, so a directory started after they registered catches up."""
+    with uow_factory() as uow:
+        found = uow.users.list()
+        now = utc_now()
+        for user in found:
+            uow.emit(user_changed(user, now))
+        uow.commit()
+        return len(found)
 
 
 def user_exists(uow_factory: UowFactory, username: str) -> bool:

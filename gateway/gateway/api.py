@@ -5,7 +5,17 @@ from flask_smorest import Blueprint
 
 from crm_shared.auth import ADMIN, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
 from gateway import accounts
-from gateway.schemas import LoginSchema, MeSchema, MeUpdateSchema, TokenSchema, UserPageSchema
+from gateway.schemas import (
+    LoginSchema,
+    MeSchema,
+    MeUpdateSchema,
+    TeamListSchema,
+    TokenSchema,
+    UserCreateSchema,
+    UserPageSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Logging in")
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1", description="You and the other users")
@@ -61,3 +71,49 @@ class Users(MethodView):
         """Every user, so pages can show names instead of ids."""
         users = accounts.list_users(_uow())
         return {"items": users, "total": len(users)}
+
+    @users_blp.arguments(UserCreateSchema)
+    @users_blp.response(201, UserSchema)
+    @require_roles(ADMIN)
+    def post(self, new_user):
+        """Create a user who can log in at once (administrators only)."""
+        _still_active_admin()
+        return accounts.create_user(
+            _uow(),
+            _passwords(),
+            username=new_user["username"],
+            password=new_user["password"],
+            display_name=new_user["display_name"],
+            roles=new_user["roles"],
+            locale=new_user["locale"],
+            team_names=new_user.get("team_names", ()),
+        )
+
+
+@users_blp.route("/users/<user_id>")
+class UserById(MethodView):
+    @users_blp.arguments(UserUpdateSchema)
+    @users_blp.response(200, UserSchema)
+    @require_roles(ADMIN)
+    def patch(self, changes, user_id):
+        """Change a user's name, roles, teams or active flag (administrators only; not your own admin role)."""
+        admin = _still_active_admin()
+        return accounts.change_user_as_admin(_uow(), admin.id, user_id, **changes)
+
+
+@users_blp.route("/teams")
+class Teams(MethodView):
+    @users_blp.response(200, TeamListSchema)
+    @require_roles(*MANAGERS)
+    def get(self):
+        """Every team and how many users are in it."""
+        teams = [
+            {"id": team.id, "name": team.name, "member_count": members}
+            for team, members in accounts.list_teams(_uow())
+        ]
+        return {"items": teams, "total": len(teams)}
+
+
+def _still_active_admin():
+    # A token outlives a disabled account; changing other accounts needs one that is still active.
+    return accounts.get_active_user(_uow(), current_identity().user_id)

@@ -40,6 +40,9 @@ live_events = Table(
     Column("event_id", String(36), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("body", Text, nullable=False),
+    # The teams of the people the event is about (see live.visibility.OWNER_FIELDS), looked up once
+    # when the worker stores the event so no stream has to ask for each event it is offered.
+    Column("owner_team_ids", JSON, nullable=True),
     Column("occurred_at", UtcDateTime(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_live_events_created_at", "created_at"),

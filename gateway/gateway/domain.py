@@ -57,10 +57,14 @@ def check_new_user(username: str, roles: list[str], locale: str) -> None:
     """Refuse a user that could never log in properly: a bad name, unknown role or language."""
     if not USERNAME.match(username):
         raise InvalidUser("Use 1 to 100 lower-case letters, digits, dots, dashes or underscores.", "username")
+    check_roles(roles)
+    check_locale(locale)
+
+
+def check_roles(roles: list[str]) -> None:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         raise InvalidUser(f"Unknown roles: {', '.join(unknown)}.", "roles")
-    check_locale(locale)
 
 
 def check_locale(locale: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.db import team_members, teams, users
@@ -70,6 +70,17 @@ class UserRepository:
         for team in user.teams:
             self.session.execute(insert(team_members).values(team_id=team.id, user_id=user.id))
 
+    def save_profile(self, user: User) -> None:
+        """Store the display name, roles, active flag and team memberships of `user`."""
+        self.session.execute(
+            update(users)
+            .where(users.c.id == user.id)
+            .values(display_name=user.display_name, roles=list(user.roles), active=user.active)
+        )
+        self.session.execute(delete(team_members).where(team_members.c.user_id == user.id))
+        for team in user.teams:
+            self.session.execute(insert(team_members).values(team_id=team.id, user_id=user.id))
+
     def save_locale(self, user: User) -> None:
         self.session.execute(update(users).where(users.c.id == user.id).values(locale=user.locale))
 
@@ -82,3 +93,27 @@ class UserRepository:
 
     def add_team(self, team: Team) -> None:
         self.session.execute(insert(teams).values(id=team.id, name=team.name))
+
+    def teams_by_id(self, team_ids: list[str]) -> dict[str, Team]:
+        rows = self.session.execute(select(teams).where(teams.c.id.in_(team_ids))).all() if team_ids else []
+        return {row.id: Team(row.id, row.name) for row in rows}
+
+    def list_teams(self) -> list[tuple[Team, int]]:
+        """Every team with how many users are in it, by name."""
+        rows = self.session.execute(
+            select(teams.c.id, teams.c.name, func.count(team_members.c.user_id))
+            .outerjoin(team_members, team_members.c.team_id == teams.c.id)
+            .group_by(teams.c.id, teams.c.name)
+            .order_by(teams.c.name)
+        ).all()
+        return [(Team(team_id, name), members) for team_id, name, members in rows]
+
+    def team_ids_of(self, user_ids: list[str]) -> list[str]:
+        """The teams any of these users is in."""
+        if not user_ids:
+            return []
+        return sorted(
+            self.session.scalars(
+                select(team_members.c.team_id).where(team_members.c.user_id.in_(user_ids)).distinct()
+            ).all()
+        )

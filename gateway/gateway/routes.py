@@ -10,6 +10,13 @@ ROUTES: dict[str, str] = {
     "agenda": "leads",
     "reminders": "leads",
     "customers": "sales",
+    "opportunities": "sales",
+    "pipeline": "sales",
+    "products": "sales",
+    "customer-levels": "sales",
+    "orders": "sales",
+    "contracts": "sales",
+    "approvals": "sales",
     "tickets": "service-desk",
     "dashboards": "reporting",
 }

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 # username, display name, roles, teams
 DEMO_USERS = (
     ("admin", "Administrator", (ADMIN,), ()),
-    ("manager", "Morgan Manager", (SALES_MANAGER,), ()),
+    # The manager leads East: a sales manager sees the leads of their teams' members.
+    ("manager", "Morgan Manager", (SALES_MANAGER,), ("East",)),
     ("rep1", "Riley Rep", (SALES_REP,), ("East",)),
     ("rep2", "Robin Rep", (SALES_REP,), ("East",)),
     ("agent1", "Alex Agent", (SERVICE_AGENT,), ()),

@@ -1,5 +1,7 @@
 """Importing leads in the browser: a manager uploads a CSV with one bad row, sees it in the dry run, imports the rest.
 
+The real run is queued by the API and run by the leads worker; the page follows its job to the end.
+
 Runs against the real system (the running_system fixture from tests/conftest.py, demo user manager,
 password "demo") in Debian's Chromium via Playwright. Screenshots go to test-artifacts/screenshots/.
 """
@@ -67,8 +69,16 @@ def test_a_manager_checks_a_csv_sees_the_bad_row_and_imports_the_good_ones(
         token = api_login(base_url, "manager")
         assert _found(api_call, base_url, token, f"Import Alpha {run}") == 0
 
-        # The real run: the progress bar reaches 100 % and the final report counts what happened.
-        page.get_by_test_id("import-run").click()
+        # The real run is queued (202) and run by the leads worker; the page polls the job, whose
+        # progress bar reaches 100 %, and the final report counts what happened.
+        polls = []
+        page.on("request", lambda request: "/api/v1/leads/imports/" in request.url and polls.append(request.url))
+        with page.expect_response(lambda response: response.url.endswith("/api/v1/leads/imports")
+                                  and response.request.method == "POST") as posted:
+            page.get_by_test_id("import-run").click()
+        assert posted.value.status == 202
+        queued = posted.value.json()
+        assert (queued["status"], queued["total"], queued["processed"]) == ("queued", 3, 0)
         progress = page.get_by_test_id("import-progress")
         expect(progress).to_have_attribute("aria-valuenow", "100", timeout=TIMEOUT_MS)
         expect(page.get_by_test_id("import-status")).to_have_text("Completed")
@@ -77,6 +87,7 @@ def test_a_manager_checks_a_csv_sees_the_bad_row_and_imports_the_good_ones(
         expect(page.get_by_test_id("import-error-row")).to_have_attribute("data-row", "3")
         expect(page.get_by_test_id("toast-success").filter(has_text="2 leads created")).to_be_visible()
         screenshot(page, "import-done")
+        assert polls and all(url.endswith(f"/api/v1/leads/imports/{queued['id']}") for url in polls)
     except BaseException:
         try:
             screenshot(page, "import-failure")

@@ -185,10 +185,11 @@ def test_a_manager_previews_recycling_the_rep_is_warned_on_the_agenda_and_return
         form.get_by_test_id("recycle-no_follow_up_days").fill("1")
         form.get_by_test_id("recycle-warn_days_before").fill("1")
         screenshot(manager, "recycle-policy-form")
-        form.get_by_test_id("pool-save-preview").click()
-        expect(manager.get_by_test_id("toast-success").filter(has_text=pool_name)).to_be_visible()
+        # Preview the policy before saving it: the server evaluates the form's policy and saves nothing.
+        form.get_by_test_id("pool-preview-policy").click()
         dialog = manager.get_by_test_id("recycle-preview-dialog")
         expect(dialog).to_be_visible()
+        expect(dialog.get_by_test_id("recycle-preview-unsaved")).to_be_visible()
         item = dialog.locator(f'[data-testid="recycle-preview-row"][data-lead-id="{lead["id"]}"]')
         expect(item).to_be_visible()
         expect(item).to_have_attribute("data-decision", "remind_rep")
@@ -206,6 +207,12 @@ def test_a_manager_previews_recycling_the_rep_is_warned_on_the_agenda_and_return
         expect(item.get_by_test_id("recycle-preview-reason")).to_contain_text("no follow-up for 2 days (limit 1 by default)")
         screenshot(manager, "recycle-preview-ahead")
         manager.keyboard.press("Escape")
+        expect(dialog).to_have_count(0)
+        expect(row.get_by_test_id("pool-recycle-summary")).to_have_count(0)  # previewed, not saved
+        saved_rules = api_call(base_url, "GET", f"/api/v1/pools/{pool['id']}", token=manager_token)["rules"]
+        assert saved_rules["recycle"] is None
+        form.get_by_test_id("pool-save").click()
+        expect(manager.get_by_test_id("toast-success").filter(has_text=pool_name)).to_be_visible()
         expect(row.get_by_test_id("pool-recycle-summary")).to_contain_text("recycled after 1 day without follow-up")
 
         # -- the recycle job runs (every minute from now; a restarted worker runs the current minute's

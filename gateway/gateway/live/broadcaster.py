@@ -74,7 +74,7 @@ class Subscription:
         self.overflowed = False
 
     def offer(self, event: LiveEvent) -> None:
-        if self.closed or not may_see(self.viewer, event.name, event.payload):
+        if self.closed or not may_see(self.viewer, event.name, event.payload, event.owner_team_ids):
             return
         try:
             self._queue.put_nowait(event)
@@ -168,7 +168,8 @@ class Broadcaster:
         return [
             event
             for event in events
-            if (event.position <= floor or event.position in seen) and may_see(viewer, event.name, event.payload)
+            if (event.position <= floor or event.position in seen)
+            and may_see(viewer, event.name, event.payload, event.owner_team_ids)
         ]
 
     def unsubscribe(self, subscription: Subscription) -> None:

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +23,8 @@ class LiveEvent:
     event_id: str
     name: str
     body: str
+    # The teams of the people the event is about, as they were when the worker stored it.
+    owner_team_ids: frozenset[str] = frozenset()
 
     @cached_property
     def payload(self) -> dict[str, Any]:
@@ -30,7 +32,7 @@ class LiveEvent:
         return payload if isinstance(payload, dict) else {}
 
 
-def append(session: Session, envelope: Envelope) -> None:
+def append(session: Session, envelope: Envelope, owner_team_ids: Iterable[str] = ()) -> None:
     """Record an envelope for the browsers; a second copy of the same event is ignored."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
@@ -39,6 +41,7 @@ def append(session: Session, envelope: Envelope) -> None:
             event_id=envelope.id,
             name=envelope.name,
             body=envelope.to_json(),
+            owner_team_ids=sorted(set(owner_team_ids)),
             occurred_at=envelope.occurred,
             created_at=utc_now(),
         )
@@ -47,13 +50,22 @@ def append(session: Session, envelope: Envelope) -> None:
 
 
 def _events(rows) -> list[LiveEvent]:
-    return [LiveEvent(row.position, row.event_id, row.name, row.body) for row in rows]
+    return [
+        LiveEvent(row.position, row.event_id, row.name, row.body, frozenset(row.owner_team_ids or ()))
+        for row in rows
+    ]
 
 
 def read_after(connection: Connection, position: int, limit: int = 500) -> list[LiveEvent]:
     """Events after `position`, oldest first."""
     rows = connection.execute(
-        select(live_events.c.position, live_events.c.event_id, live_events.c.name, live_events.c.body)
+        select(
+            live_events.c.position,
+            live_events.c.event_id,
+            live_events.c.name,
+            live_events.c.body,
+            live_events.c.owner_team_ids,
+        )
         .where(live_events.c.position > position)
         .order_by(live_events.c.position)
         .limit(limit)

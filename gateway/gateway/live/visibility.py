@@ -1,7 +1,13 @@
-"""Who may see which live event: the one place that decides what each viewer's stream carries."""
+"""Who may see which live event: the one place that decides what each viewer's stream carries.
+
+A sales manager sees an event about someone's lead, customer, deal or ticket only if that person is in
+one of the manager's teams (`Identity.team_ids`). The people an event is about are named by
+`OWNER_FIELDS`; the gateway worker looks up their teams once, when it stores the event, and every
+stream compares them with its viewer's teams (`owner_team_ids` below).
+"""
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import AbstractSet, Any, Callable, Mapping
 
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SALES_REP, SERVICE_AGENT, SERVICE_MANAGER, Identity
 
@@ -14,26 +20,58 @@ LEAD_DISTRIBUTED = "leads.lead.distributed.v1"
 REMINDER_DUE = "leads.reminder.due.v1"
 FOLLOW_UP_LOGGED = "leads.follow_up.logged.v1"
 CUSTOMER_CREATED = "sales.customer.created.v1"
+CUSTOMER_RETURNED = "sales.customer.returned.v1"
+CUSTOMER_OWNER_CHANGED = "sales.customer.owner_changed.v1"
+OPPORTUNITY_OPENED = "sales.opportunity.opened.v1"
+OPPORTUNITY_CLOSED = "sales.opportunity.closed.v1"
 TICKET_OPENED = "service_desk.ticket.opened.v1"
+TICKET_CLOSED = "service_desk.ticket.closed.v1"
 
 SALES_ROLES = (SALES_REP, SALES_MANAGER)
 SERVICE_ROLES = (SERVICE_AGENT, SERVICE_MANAGER)
 
-Rule = Callable[[Identity, Mapping[str, Any]], bool]
+# The payload fields naming the people an event is about: each of them sees it, and so do the sales
+# managers of their teams. A customer changing hands is about both the old and the new owner.
+OWNER_FIELDS: dict[str, tuple[str, ...]] = {
+    LEAD_CONVERTED: ("owner_id",),
+    FOLLOW_UP_LOGGED: ("owner_id",),
+    CUSTOMER_CREATED: ("owner_id",),
+    CUSTOMER_RETURNED: ("previous_owner_id",),
+    CUSTOMER_OWNER_CHANGED: ("owner_id", "previous_owner_id"),
+    OPPORTUNITY_OPENED: ("owner_id",),
+    OPPORTUNITY_CLOSED: ("owner_id",),
+    TICKET_OPENED: ("customer_owner_id",),
+    TICKET_CLOSED: ("customer_owner_id",),
+}
+
+Rule = Callable[[Identity, Mapping[str, Any], AbstractSet[str]], bool]
+
+
+def owners_of(name: str, payload: Mapping[str, Any]) -> list[str]:
+    """The ids of the people the event `name` is about (none for events that are about no one)."""
+    found = (payload.get(field) for field in OWNER_FIELDS.get(name, ()))
+    return sorted({str(owner) for owner in found if owner not in (None, "")})
 
 
 def _roles(*roles: str) -> Rule:
-    return lambda viewer, payload: viewer.has_any(*roles)
+    return lambda viewer, payload, owner_team_ids: viewer.has_any(*roles)
 
 
-def _owner(owner_field: str) -> Rule:
-    return _roles_or_owner(owner_field)
-
-
-def _roles_or_owner(owner_field: str, *roles: str) -> Rule:
-    return lambda viewer, payload: viewer.has_any(*roles) or (
-        payload.get(owner_field) is not None and str(payload.get(owner_field)) == viewer.user_id
+def _only_the_owner(owner_field: str) -> Rule:
+    return lambda viewer, payload, owner_team_ids: (
+        payload.get(owner_field) not in (None, "") and str(payload[owner_field]) == viewer.user_id
     )
+
+
+def _owners_their_managers_and(name: str, *roles: str) -> Rule:
+    """The people the event is about, the sales managers of their teams, and anyone with one of `roles`."""
+
+    def rule(viewer: Identity, payload: Mapping[str, Any], owner_team_ids: AbstractSet[str]) -> bool:
+        if viewer.has_any(*roles) or viewer.user_id in owners_of(name, payload):
+            return True
+        return viewer.has_any(SALES_MANAGER) and not viewer.team_ids.isdisjoint(owner_team_ids)
+
+    return rule
 
 
 RULES: dict[str, Rule] = {
@@ -45,18 +83,29 @@ RULES: dict[str, Rule] = {
     LEAD_RECYCLED: _roles(*SALES_ROLES, ADMIN),
     # Distributing takes a lead out of the pool like a claim does.
     LEAD_DISTRIBUTED: _roles(*SALES_ROLES, ADMIN),
-    LEAD_CONVERTED: _roles_or_owner("owner_id", SALES_MANAGER, ADMIN),
+    LEAD_CONVERTED: _owners_their_managers_and(LEAD_CONVERTED, ADMIN),
     # A reminder is a note to oneself: only its owner, not even an admin.
-    REMINDER_DUE: _owner("owner_id"),
-    FOLLOW_UP_LOGGED: _roles_or_owner("owner_id", SALES_MANAGER, ADMIN),
-    CUSTOMER_CREATED: _roles_or_owner("owner_id", SALES_MANAGER, EXECUTIVE, ADMIN, *SERVICE_ROLES),
-    TICKET_OPENED: _roles_or_owner("customer_owner_id", *SERVICE_ROLES, SALES_MANAGER, ADMIN),
+    REMINDER_DUE: _only_the_owner("owner_id"),
+    FOLLOW_UP_LOGGED: _owners_their_managers_and(FOLLOW_UP_LOGGED, ADMIN),
+    # Customers are everyone's in service: agents look them up when a ticket comes in.
+    CUSTOMER_CREATED: _owners_their_managers_and(CUSTOMER_CREATED, EXECUTIVE, ADMIN, *SERVICE_ROLES),
+    CUSTOMER_RETURNED: _owners_their_managers_and(CUSTOMER_RETURNED, EXECUTIVE, ADMIN, *SERVICE_ROLES),
+    CUSTOMER_OWNER_CHANGED: _owners_their_managers_and(CUSTOMER_OWNER_CHANGED, EXECUTIVE, ADMIN, *SERVICE_ROLES),
+    OPPORTUNITY_OPENED: _owners_their_managers_and(OPPORTUNITY_OPENED, EXECUTIVE, ADMIN),
+    OPPORTUNITY_CLOSED: _owners_their_managers_and(OPPORTUNITY_CLOSED, EXECUTIVE, ADMIN),
+    TICKET_OPENED: _owners_their_managers_and(TICKET_OPENED, *SERVICE_ROLES, ADMIN),
+    TICKET_CLOSED: _owners_their_managers_and(TICKET_CLOSED, *SERVICE_ROLES, ADMIN),
 }
 
 LIVE_EVENTS = tuple(RULES)
 
 
-def may_see(viewer: Identity, name: str, payload: Mapping[str, Any]) -> bool:
-    """True if `viewer` may receive the event `name` with `payload`; events without a rule go to nobody."""
+def may_see(
+    viewer: Identity, name: str, payload: Mapping[str, Any], owner_team_ids: AbstractSet[str] = frozenset()
+) -> bool:
+    """True if `viewer` may receive the event `name` with `payload`; events without a rule go to nobody.
+
+    `owner_team_ids`: the teams of the people the event is about (`owners_of`), as stored with the event.
+    """
     rule = RULES.get(name)
-    return rule is not None and rule(viewer, payload)
+    return rule is not None and rule(viewer, payload, owner_team_ids)

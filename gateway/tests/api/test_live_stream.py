@@ -68,12 +68,22 @@ def test_each_viewer_receives_exactly_the_events_it_may_see(gateway, tokens, sse
         assert json.loads(received[0]["data"]) == envelopes[0].to_dict()
 
 
-def test_pool_changes_reach_all_of_sales_and_reminders_only_their_owner(gateway, tokens, sse, publish):
+@pytest.fixture
+def east_and_west(add_user):
+    """The contract examples' owner and another rep in team East; one rep in West. Returns the team ids."""
+    owner = add_user("owner", roles=["sales_rep"], user_id=OWNER, team_names=["East"])
+    add_user("other", roles=["sales_rep"], user_id=OTHER_REP, team_names=["East"])
+    west_rep = add_user("westie", roles=["sales_rep"], team_names=["West"])
+    return {"East": owner.teams[0].id, "West": west_rep.teams[0].id, "west rep": west_rep.id}
+
+
+def test_pool_changes_reach_all_of_sales_and_reminders_only_their_owner(gateway, tokens, sse, publish, east_and_west):
     _, url = gateway
     viewers = {
         "owner": tokens.headers(OWNER, ["sales_rep"]),
         "other rep": tokens.headers(OTHER_REP, ["sales_rep"]),
-        "manager": tokens.headers("boss", ["sales_manager"]),
+        "manager": tokens.headers("boss", ["sales_manager"], teams=[east_and_west["East"]]),
+        "west manager": tokens.headers("west-boss", ["sales_manager"], teams=[east_and_west["West"]]),
         "agent": tokens.headers("agent-1", ["service_agent"]),
     }
     streams = {who: sse(url, headers) for who, headers in viewers.items()}
@@ -85,18 +95,41 @@ def test_pool_changes_reach_all_of_sales_and_reminders_only_their_owner(gateway,
     distributed = publish("leads.lead.distributed.v1")
     reminder = publish("leads.reminder.due.v1")
     follow_up = publish("leads.follow_up.logged.v1")
+    west_follow_up = publish("leads.follow_up.logged.v1", owner_id=east_and_west["west rep"])
     closing = publish("sales.customer.created.v1", owner_id=OTHER_REP)  # the last event for everyone here
 
     pool = [returned, recycled, distributed]
     expected = {
         "owner": [*pool, reminder, follow_up],
         "other rep": [*pool, closing],
+        # A manager sees the follow-ups and customers of their own team's reps only.
         "manager": [*pool, follow_up, closing],
+        "west manager": [*pool, west_follow_up],
         "agent": [closing],
     }
     for who, envelopes in expected.items():
         received = streams[who].events(len(envelopes))
         assert names_and_ids(received) == [(e.name, e.id) for e in envelopes], who
+    # Nothing more arrives: the west manager's last event was the west follow-up, and the east
+    # customer after it never came. A pool event published now is the next thing they get.
+    last = publish("leads.lead.created.v1")
+    assert names_and_ids(streams["west manager"].events(1)) == [(last.name, last.id)]
+
+
+def test_the_owner_s_teams_are_stored_with_the_event_when_the_worker_records_it(publish, east_and_west, uow_factory):
+    from sqlalchemy import select
+
+    from gateway.db import live_events
+
+    follow_up = publish("leads.follow_up.logged.v1")
+    changed = publish("sales.customer.owner_changed.v1", owner_id=east_and_west["west rep"], previous_owner_id=OWNER)
+    pool = publish("leads.lead.created.v1")
+    unknown_owner = publish("leads.follow_up.logged.v1", owner_id="nobody-we-know")
+    with uow_factory() as uow:
+        stored = dict(uow.session.execute(select(live_events.c.event_id, live_events.c.owner_team_ids)).all())
+    assert stored[follow_up.id] == [east_and_west["East"]]
+    assert stored[changed.id] == sorted([east_and_west["East"], east_and_west["West"]])
+    assert stored[pool.id] == [] and stored[unknown_owner.id] == []
 
 
 def test_a_keepalive_comment_comes_while_nothing_happens(gateway, tokens, sse):
@@ -115,10 +148,10 @@ def test_the_stream_is_an_event_stream_that_is_not_cached(gateway, tokens, sse):
 
 
 def test_a_viewer_that_reconnects_with_last_event_id_gets_what_it_missed_and_then_goes_on(
-    gateway, tokens, sse, publish, poll
+    gateway, tokens, sse, publish, poll, east_and_west
 ):
     app, url = gateway
-    manager = tokens.headers("boss", ["sales_manager"])
+    manager = tokens.headers("boss", ["sales_manager"], teams=[east_and_west["East"]])
     first = sse(url, manager)
     first.wait_for_comment("connected")
     seen = publish("leads.lead.created.v1")
@@ -128,10 +161,10 @@ def test_a_viewer_that_reconnects_with_last_event_id_gets_what_it_missed_and_the
 
     missed = [
         publish("leads.lead.claimed.v1"),
-        publish("service_desk.ticket.opened.v1"),
+        publish("service_desk.ticket.opened.v1"),  # the customer of a rep in the manager's team
     ]
-    not_for_a_manager = publish("sales.customer.created.v1", owner_id="someone")  # managers see these too
-    missed.append(not_for_a_manager)
+    publish("sales.customer.created.v1", owner_id=east_and_west["west rep"])  # another team's: left out
+    missed.append(publish("sales.customer.created.v1", owner_id=OTHER_REP))
     second = sse(url, {**manager, "Last-Event-ID": seen.id})
     assert names_and_ids(second.events(len(missed))) == [(e.name, e.id) for e in missed]
     later = publish("leads.lead.converted.v1")

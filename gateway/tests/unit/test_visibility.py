@@ -3,19 +3,23 @@ import pytest
 
 from crm_shared.auth import Identity
 from crm_shared.testing import contract
-from gateway.live.visibility import LIVE_EVENTS, may_see
+from gateway.live.visibility import LIVE_EVENTS, OWNER_FIELDS, may_see, owners_of
 
 OWNER = "7d0e1c2b-0000-4000-8000-000000000003"  # owner_id / customer_owner_id in the contract examples
+# The teams the worker stored with each example: those of the people it is about.
+OWNER_TEAMS = frozenset({"team-a", "team-c"})
 
 
-def viewer(roles, user_id="someone-else"):
-    return Identity(user_id=user_id, username=user_id, roles=frozenset(roles))
+def viewer(roles, user_id="someone-else", teams=()):
+    return Identity(user_id=user_id, username=user_id, roles=frozenset(roles), team_ids=frozenset(teams))
 
 
 VIEWERS = {
     "owner rep": viewer(["sales_rep"], OWNER),
-    "other rep": viewer(["sales_rep"]),
-    "sales manager": viewer(["sales_manager"]),
+    "other rep": viewer(["sales_rep"], teams=["team-a"]),
+    "sales manager": viewer(["sales_manager"], teams=["team-b", "team-a"]),
+    "other team's manager": viewer(["sales_manager"], teams=["team-b"]),
+    "manager of no team": viewer(["sales_manager"]),
     "executive": viewer(["executive"]),
     "service agent": viewer(["service_agent"]),
     "service manager": viewer(["service_manager"]),
@@ -23,17 +27,25 @@ VIEWERS = {
     "nobody": viewer([]),
 }
 
+ALL_OF_SALES = {"owner rep", "other rep", "sales manager", "other team's manager", "manager of no team"}
+
 EXPECTED = {
-    "leads.lead.created.v1": {"owner rep", "other rep", "sales manager", "admin"},
-    "leads.lead.claimed.v1": {"owner rep", "other rep", "sales manager", "admin"},
+    "leads.lead.created.v1": {*ALL_OF_SALES, "admin"},
+    "leads.lead.claimed.v1": {*ALL_OF_SALES, "admin"},
     "leads.lead.converted.v1": {"owner rep", "sales manager", "admin"},
-    "leads.lead.returned.v1": {"owner rep", "other rep", "sales manager", "admin"},
-    "leads.lead.recycled.v1": {"owner rep", "other rep", "sales manager", "admin"},
-    "leads.lead.distributed.v1": {"owner rep", "other rep", "sales manager", "admin"},
+    "leads.lead.returned.v1": {*ALL_OF_SALES, "admin"},
+    "leads.lead.recycled.v1": {*ALL_OF_SALES, "admin"},
+    "leads.lead.distributed.v1": {*ALL_OF_SALES, "admin"},
     "leads.reminder.due.v1": {"owner rep"},
     "leads.follow_up.logged.v1": {"owner rep", "sales manager", "admin"},
     "sales.customer.created.v1": {"owner rep", "sales manager", "executive", "service agent", "service manager", "admin"},
+    "sales.customer.returned.v1": {"owner rep", "sales manager", "executive", "service agent", "service manager", "admin"},
+    # The example hands the customer from nobody to someone else.
+    "sales.customer.owner_changed.v1": {"sales manager", "executive", "service agent", "service manager", "admin"},
+    "sales.opportunity.opened.v1": {"owner rep", "sales manager", "executive", "admin"},
+    "sales.opportunity.closed.v1": {"owner rep", "sales manager", "executive", "admin"},
     "service_desk.ticket.opened.v1": {"owner rep", "service agent", "service manager", "sales manager", "admin"},
+    "service_desk.ticket.closed.v1": {"owner rep", "service agent", "service manager", "sales manager", "admin"},
 }
 
 
@@ -44,8 +56,33 @@ def test_the_live_events_are_exactly_those_with_an_expected_audience():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_event_reaches_exactly_the_viewers_allowed_to_see_it(name):
     example = contract(name)
-    allowed = {label for label, who in VIEWERS.items() if may_see(who, example.name, example.payload)}
+    allowed = {label for label, who in VIEWERS.items() if may_see(who, example.name, example.payload, OWNER_TEAMS)}
     assert allowed == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", sorted(OWNER_FIELDS))
+def test_a_sales_manager_sees_an_owner_s_event_only_when_the_owner_is_in_one_of_their_teams(name):
+    example = contract(name)
+    manager = viewer(["sales_manager"], "manager-1", teams=["team-a"])
+    assert may_see(manager, name, example.payload, frozenset({"team-a"}))
+    assert not may_see(manager, name, example.payload, frozenset({"team-b"}))
+    assert not may_see(manager, name, example.payload, frozenset())
+    # Sharing a team with the owner is a manager's privilege, not a rep's.
+    assert not may_see(viewer(["sales_rep"], "rep-2", teams=["team-a"]), name, example.payload, frozenset({"team-a"}))
+
+
+def test_the_people_an_event_is_about_are_read_from_its_owner_fields():
+    assert owners_of("sales.customer.owner_changed.v1", {"owner_id": "new", "previous_owner_id": "old"}) == ["new", "old"]
+    assert owners_of("sales.customer.owner_changed.v1", {"owner_id": "new", "previous_owner_id": None}) == ["new"]
+    assert owners_of("service_desk.ticket.opened.v1", {"customer_owner_id": OWNER}) == [OWNER]
+    assert owners_of("leads.lead.created.v1", {"owner_id": OWNER}) == []
+
+
+def test_a_previous_owner_still_sees_the_customer_change_hands():
+    payload = {"owner_id": "new-owner", "previous_owner_id": OWNER}
+    assert may_see(viewer(["sales_rep"], OWNER), "sales.customer.owner_changed.v1", payload)
+    assert may_see(viewer(["sales_rep"], "new-owner"), "sales.customer.owner_changed.v1", payload)
+    assert not may_see(viewer(["sales_rep"], "bystander"), "sales.customer.owner_changed.v1", payload)
 
 
 def test_an_event_without_a_rule_reaches_nobody_not_even_an_admin():

@@ -97,6 +97,14 @@ export const pages = [
     nav: { label: 'nav.campaigns', icon: 'megaphone' },
   },
   {
+    // Creating users and changing their roles, teams or active flag: the API allows admins only.
+    path: '/admin/users',
+    name: 'users',
+    component: () => import('./UsersPage.vue'),
+    roles: ['admin'],
+    nav: { label: 'nav.users', icon: 'user-check' },
+  },
+  {
     path: '/customers',
     name: 'customers',
     component: () => import('./CustomersPage.vue'),
