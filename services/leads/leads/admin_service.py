@@ -9,8 +9,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, Conflict, Forbidden, NotFound
+from leads.distribution_rules import InvalidDistributionRule
 from leads.markets import Market, MarketConditions
-from leads.pools import Pool, PoolRules, PoolScope
+from leads.pools import LEAD_POOL, Pool, PoolRules, PoolScope
 from leads.service import member_of
 from leads.uow import LeadsUnitOfWork
 
@@ -41,6 +42,7 @@ def create_pool(uow_factory: UowFactory, fields: dict) -> Pool:
             admin_ids=fields.get("admin_ids", ()), scope=PoolScope.from_dict(fields.get("scope", {})),
             rules=PoolRules.from_dict(fields.get("rules", {})),
         )
+        _check_distribution_fits(pool)
         uow.pools.add(pool)
         uow.commit()
         return pool
@@ -58,6 +60,7 @@ def update_pool(uow_factory: UowFactory, pool_id: str, changes: dict, editor: Id
                 raise Forbidden("Pool admins may change only the pool's rules.", code="not_a_pool_admin")
             if "rules" in changes:
                 pool.rules = pool.rules.changed(**changes["rules"])
+                _check_distribution_fits(pool)
             if "scope" in changes:
                 pool.scope = PoolScope.from_dict({**pool.scope.to_dict(), **changes["scope"]})
             for name in ("name", "enabled"):
@@ -70,6 +73,13 @@ def update_pool(uow_factory: UowFactory, pool_id: str, changes: dict, editor: Id
             return pool
     except StaleDataError as error:
         raise Conflict("pool_changed", "Someone else changed this pool meanwhile; reload and try again.") from error
+
+
+def _check_distribution_fits(pool: Pool) -> None:
+    """Only lead pools give new leads away; a public pool holds returned leads for reps to claim back."""
+    rule = pool.rules.distribution
+    if rule is not None and rule.distributes and pool.kind != LEAD_POOL:
+        raise InvalidDistributionRule("strategy", "Only lead pools distribute new leads; a public pool's must be none.")
 
 
 def delete_pool(uow_factory: UowFactory, pool_id: str) -> None:

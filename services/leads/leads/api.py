@@ -8,6 +8,7 @@ from leads import service
 from leads.repository import LeadQuery
 from leads.schemas import (
     ClaimRequestSchema,
+    ConvertRequestSchema,
     LeadCreateSchema,
     LeadListQuerySchema,
     LeadListSchema,
@@ -103,11 +104,12 @@ class ReturnLead(MethodView):
 
 @blp.route("/<string:lead_id>/convert")
 class ConvertLead(MethodView):
+    @blp.arguments(ConvertRequestSchema)
     @blp.response(200, LeadSchema)
     @require_roles(SALES_REP, SALES_MANAGER)
-    def post(self, lead_id):
-        """Convert your lead into a customer."""
-        return service.convert_lead(_uow(), lead_id, current_identity())
+    def post(self, body, lead_id):
+        """Convert your lead into a customer, optionally naming the first opportunity sales opens with it."""
+        return service.convert_lead(_uow(), lead_id, current_identity(), body.get("opportunity"))
 
 
 @blp.route("/<string:lead_id>/ownership-history")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import and_, case, func, insert, literal, select, true, update
 from sqlalchemy.orm import Session
 
 from crm_shared.db import UtcDateTime
@@ -66,6 +66,14 @@ class Click:
     first: bool
 
 
+@dataclass(frozen=True)
+class ListedDelivery(Delivery):
+    """A delivery as its list shows it, with its lead's company and contact name (None where not to be seen)."""
+
+    company: str | None = None
+    contact_name: str | None = None
+
+
 class Deliveries:
     """Materials sent to leads: written in bulk, counted and stamped atomically when their links are used."""
 
@@ -82,17 +90,25 @@ class Deliveries:
             self.session.execute(insert(material_deliveries), rows)
 
     def of_material(self, material_id: str, owner_id: str | None = None, limit: int = 500,
-                    offset: int = 0) -> tuple[list[Delivery], int]:
-        """A material's deliveries, newest first; with `owner_id`, only those to that rep's leads."""
+                    offset: int = 0, visible: Sequence = ()) -> tuple[list[ListedDelivery], int]:
+        """A material's deliveries, newest first; with `owner_id`, only those to that rep's leads.
+
+        Each carries its lead's company and contact name where the lead meets the `visible` conditions
+        (leads/repository.py `lead_conditions`; none: every lead), so a list needs no look-up per lead.
+        """
         d = material_deliveries
         conditions = [d.c.material_id == material_id]
         if owner_id is not None:
             conditions.append(d.c.lead_id.in_(select(leads.c.id).where(leads.c.owner_id == owner_id)))
         total = self.session.execute(select(func.count()).select_from(d).where(*conditions)).scalar_one()
+        seen = and_(*visible) if visible else true()
         rows = self.session.execute(
-            select(d).where(*conditions).order_by(d.c.sent_at.desc(), d.c.id).limit(limit).offset(offset)
+            select(d, case((seen, leads.c.company)).label("company"),
+                   case((seen, leads.c.contact_name)).label("contact_name"))
+            .select_from(d.outerjoin(leads, leads.c.id == d.c.lead_id))
+            .where(*conditions).order_by(d.c.sent_at.desc(), d.c.id).limit(limit).offset(offset)
         ).mappings()
-        return [Delivery(**row) for row in rows], total
+        return [ListedDelivery(**row) for row in rows], total
 
     def count(self, material_id: str) -> int:
         d = material_deliveries

@@ -158,6 +158,10 @@ class DeliverySchema(Schema):
     id = fields.String()
     material_id = fields.String()
     lead_id = fields.String()
+    company = fields.String(allow_none=True, metadata={
+        "description": "the lead's company, in lists only; null if you may not see the lead"})
+    contact_name = fields.String(allow_none=True, metadata={
+        "description": "the lead's contact, in lists only; null if you may not see the lead"})
     sent_by = fields.String()
     sent_at = fields.DateTime()
     opened_at = fields.DateTime(allow_none=True)

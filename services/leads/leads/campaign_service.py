@@ -22,7 +22,10 @@ from leads.campaigns import (
     MaterialClicked,
     send,
 )
+from leads.campaign_repository import ListedDelivery
 from leads.material_files import MaterialStore, clean_file_name
+from leads.repository import LeadQuery, lead_conditions
+from leads.service import member_of, visible_query
 from leads.uow import LeadsUnitOfWork
 
 UowFactory = Callable[[], LeadsUnitOfWork]
@@ -254,13 +257,18 @@ def distribute_material(uow_factory: UowFactory, material_id: str, sender: Ident
 
 
 def deliveries_of(uow_factory: UowFactory, material_id: str, viewer: Identity, limit: int,
-                  offset: int) -> tuple[list[Delivery], int]:
-    """A material's deliveries: all of them for managers, those to their own leads for a rep."""
+                  offset: int) -> tuple[list[ListedDelivery], int]:
+    """A material's deliveries: all of them for managers, those to their own leads for a rep.
+
+    Each names its lead's company and contact where the viewer may see the lead (as in the lead list):
+    a manager sees that a material went to another team's lead, not whose lead it is.
+    """
     with uow_factory() as uow:
         if uow.materials.get(material_id) is None:
             raise NotFound("material", material_id)
         owner = None if _is_manager(viewer) else viewer.user_id
-        return uow.deliveries.of_material(material_id, owner, limit, offset)
+        visible, _pools = visible_query(uow, member_of(uow, viewer), LeadQuery())
+        return uow.deliveries.of_material(material_id, owner, limit, offset, lead_conditions(visible))
 
 
 def track_click(uow_factory: UowFactory, token: str) -> Material:

@@ -103,6 +103,7 @@ leads = Table(
     Column("last_activity_at", UtcDateTime()),
     Column("notes", Text),
     Column("merged_into_id", String(36)),
+    Column("customer_id", String(36)),
     # Kept by leads.db_search on every insert and update: what free-text search matches (see leads/search.py).
     Column("search_text", Text, nullable=False, server_default=""),
     Column("search_grams", Text, nullable=False, server_default=""),
@@ -139,14 +140,20 @@ lead_reveals = Table(
     Column("revealed_at", UtcDateTime(), nullable=False),
 )
 
-# What the service last learnt of each claimant from their token: their roles and teams, so team
-# capacity can add up what the team's members hold and distribution can check a target's scope.
+# The user directory: each user's roles and teams, from the gateway's user events (directory_at is the
+# time of the last one applied) or, for users no event has described yet, from their tokens (seen_at).
+# Team capacity adds up what a team's members hold, distribution checks a target's scope, and a sales
+# manager sees the leads of their teams' members.
 claimants = Table(
     "claimants",
     metadata,
     Column("user_id", String(36), primary_key=True),
     Column("roles", JSON, nullable=False),
-    Column("seen_at", UtcDateTime(), nullable=False),
+    Column("seen_at", UtcDateTime()),
+    Column("username", String(100)),
+    Column("display_name", String(200)),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("directory_at", UtcDateTime()),
 )
 
 claimant_teams = Table(
@@ -200,3 +207,6 @@ from leads import db_search  # noqa: E402
 
 # Recycle locks, open tickets and warnings sent live in their own module; importing it adds their tables here.
 from leads import db_recycling  # noqa: E402
+
+# Each pool's auto-distribution cursor lives in its own module; importing it adds its table here.
+from leads import db_distribution  # noqa: E402

@@ -8,7 +8,7 @@ from crm_shared.db import UtcDateTime
 from leads.db import leads, metadata
 from leads.domain import MERGED, Lead
 from leads.matching import duplicate_keys
-from leads.search import search_grams, search_text
+from leads.search import search_columns
 
 # One row per (key, lead): `phone:+8613800138000`, `email:li@example.cn`, `company:锦佳` (leads/matching.py).
 lead_match_keys = Table(
@@ -49,6 +49,10 @@ Index("ix_leads_search_trgm", leads.c.search_text, postgresql_using="gin",
       postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 Index("ix_leads_search_grams", func.string_to_array(leads.c.search_grams, " "),
       postgresql_using="gin").ddl_if(dialect="postgresql")
+# The search's common filters, which PostgreSQL combines with the text indexes (migration 0011).
+Index("ix_leads_region_industry", leads.c.region, leads.c.industry)
+Index("ix_leads_industry", leads.c.industry)
+Index("ix_leads_channel_created", leads.c.channel, leads.c.created_at)
 
 _TEXT_FIELDS = ("company", "contact_name", "phone", "email", "notes")
 _KEY_FIELDS = ("company", "phone", "email")
@@ -57,10 +61,8 @@ _KEY_FIELDS = ("company", "phone", "email")
 def searchable(values) -> dict[str, str]:
     """The search columns of a lead given as anything with its fields (a Lead, or a row being imported)."""
     get = values.get if isinstance(values, dict) else lambda name: getattr(values, name, None)
-    return {
-        "search_text": search_text(get("company"), get("contact_name"), get("phone"), get("email"), get("notes")),
-        "search_grams": search_grams(get("company"), get("contact_name"), get("notes")),
-    }
+    text, grams = search_columns(get("company"), get("contact_name"), get("phone"), get("email"), get("notes"))
+    return {"search_text": text, "search_grams": grams}
 
 
 def keys_of(lead) -> set[str]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Sequence
 
 from crm_shared.errors import APIError
@@ -21,6 +22,8 @@ BY_RETURN = "returned"
 BY_DISTRIBUTION = "distributed"
 BY_CONVERSION = "converted"
 BY_RECYCLING = "recycled"
+# The return reason of a lead whose customer its owner returned in sales.
+CUSTOMER_RETURNED_REASON = "customer_returned"
 # Who the recycle job acts as, in the ownership history and as distributed_by.
 SYSTEM = "system"
 
@@ -64,9 +67,20 @@ class LeadClaimed:
     lead: "Lead"
 
 
+@dataclass(frozen=True)
+class FirstOpportunity:
+    """The deal a rep names while converting a lead; sales opens it with the customer."""
+
+    name: str
+    amount: Decimal
+    currency: str
+    expected_close_date: date | None = None
+
+
 @dataclass
 class LeadConverted:
     lead: "Lead"
+    opportunity: FirstOpportunity | None = None
 
 
 @dataclass
@@ -80,6 +94,8 @@ class LeadReturned:
 class LeadDistributed:
     lead: "Lead"
     distributed_by: str
+    # The pool's auto-distribution strategy that chose the owner (leads/distribution.py); None when a person did.
+    strategy: str | None = None
 
 
 @dataclass
@@ -131,6 +147,8 @@ class Lead:
     last_followed_up_at: datetime | None = None
     last_activity_at: datetime | None = None
     merged_into_id: str | None = None
+    # The sales customer this lead became (from `sales.customer.created.v1`); kept when the customer comes back.
+    customer_id: str | None = None
     version: int = 1
     events: list = field(default_factory=list, compare=False, repr=False)
     ownership_changes: list[OwnershipChange] = field(default_factory=list, compare=False, repr=False)
@@ -178,11 +196,12 @@ class Lead:
         self._changed(None, rep_id, BY_CLAIM, rep_id, now)
         self.events.append(LeadClaimed(self))
 
-    def distribute(self, owner_id: str, distributed_by: str, now: datetime) -> None:
-        """A pool admin gives this pool lead to a rep."""
+    def distribute(self, owner_id: str, distributed_by: str, now: datetime, strategy: str | None = None,
+                   detail: str | None = None) -> None:
+        """A pool admin, or the pool's auto-distribution rule (`strategy`), gives this pool lead to a rep."""
         self._take(owner_id, now)
-        self._changed(None, owner_id, BY_DISTRIBUTION, distributed_by, now)
-        self.events.append(LeadDistributed(self, distributed_by))
+        self._changed(None, owner_id, BY_DISTRIBUTION, distributed_by, now, detail=detail)
+        self.events.append(LeadDistributed(self, distributed_by, strategy))
 
     def return_to(self, public_pool_id: str, allowed_reasons: Sequence[str], user_id: str, reason: str,
                   now: datetime, note: str | None = None) -> None:
@@ -233,7 +252,7 @@ class Lead:
         self._changed(previous, owner_id, BY_DISTRIBUTION, SYSTEM, now, detail=f"recycle policy, {rule}: reassigned")
         self.events.append(LeadDistributed(self, SYSTEM))
 
-    def convert(self, user_id: str, now: datetime) -> None:
+    def convert(self, user_id: str, now: datetime, opportunity: FirstOpportunity | None = None) -> None:
         if self.status == CONVERTED:
             raise LeadRuleViolation("lead_already_converted", "This lead has already been converted to a customer.")
         if self.status != CLAIMED or self.owner_id != user_id:
@@ -241,7 +260,29 @@ class Lead:
         self.status = CONVERTED
         self.converted_at = now
         self._changed(user_id, user_id, BY_CONVERSION, user_id, now)
-        self.events.append(LeadConverted(self))
+        self.events.append(LeadConverted(self, opportunity))
+
+    def became_customer(self, customer_id: str) -> None:
+        """Sales made a customer of this lead; later claims and returns name it."""
+        self.customer_id = customer_id
+
+    def back_with_customer(self, public_pool_id: str, returned_by: str, reason: str, now: datetime) -> bool:
+        """Its customer's owner returned the customer in sales: the lead waits in the public pool again.
+
+        Its history stays (converted_at, customer_id, the ownership lines); False if it is in a pool already.
+        """
+        if self.status in (POOL, MERGED):
+            return False
+        previous = self.owner_id
+        self.status = POOL
+        self.owner_id = None
+        self.claimed_at = None
+        self.previous_owner_id = previous
+        self.pool_id = public_pool_id
+        self.entered_pool_at = now
+        self._changed(previous, None, BY_RETURN, returned_by, now, detail=f"customer returned in sales: {reason}"[:1000])
+        self.events.append(LeadReturned(self, previous, CUSTOMER_RETURNED_REASON))
+        return True
 
     def followed_up(self, at: datetime) -> None:
         """Someone logged a follow-up: recycling counts idle days from the later of this and the claim."""

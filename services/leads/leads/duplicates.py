@@ -1,16 +1,19 @@
 """Duplicate leads: when a new lead is refused for one, and how two leads are merged into one."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Iterable, Sequence
+
+from sqlalchemy import text
 
 from crm_shared.envelope import Envelope, format_time
 from crm_shared.errors import APIError
 from leads.config import SERVICE
 from leads.domain import CONVERTED, MERGED, Lead
 from leads.events import LEAD_MERGED
-from leads.matching import STRONG, Match, duplicate_keys, find_duplicates
+from leads.matching import EMAIL_KEY, PHONE_KEY, STRONG, Match, duplicate_keys, find_duplicates
 
 # Tables whose rows follow a merged lead to the lead it is merged into, when they exist (features add
 # theirs here). The lead's reveals stay: they are what a rep's daily open quota counted.
@@ -48,10 +51,36 @@ def matches_for(uow, company: str | None, phone: str | None, email: str | None) 
 
 
 def refuse_duplicates(uow, fields: dict, allow_duplicate: bool) -> list[dict]:
-    """For a new lead: 409 `duplicate_lead` on a strong match unless allowed; the (weak) matches otherwise."""
-    matches = matches_for(uow, fields.get("company"), fields.get("phone"), fields.get("email"))
+    """For a new lead: 409 `duplicate_lead` on a strong match unless allowed; the (weak) matches otherwise.
+
+    Call it in the transaction that adds the lead: it locks the lead's phone and e-mail until that commits.
+    """
+    keys = duplicate_keys(fields.get("company"), fields.get("phone"), fields.get("email"))
+    lock_strong_keys(uow, keys)
+    matches = find_duplicates(keys, uow.match_keys.leads_by_key(keys))
     refuse_strong(matches, allow_duplicate)
     return [match_view(match) for match in matches]
+
+
+def lock_strong_keys(uow, keys: Iterable[str]) -> None:
+    """Make creates that share a phone or e-mail take turns until each commits, so the later one sees the earlier.
+
+    Without it two simultaneous creates both find no match and both succeed. PostgreSQL: one
+    transaction-scoped advisory lock per normalised phone and e-mail key (allowed duplicates take them too,
+    so a refusal never depends on timing), in sorted order so two creates never wait for each other
+    crosswise. SQLite needs none: BEGIN IMMEDIATE already runs one writer at a time. Company keys only warn,
+    so they are not locked.
+    """
+    if uow.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(key for key in set(keys) if key.startswith((PHONE_KEY, EMAIL_KEY))):
+        uow.session.execute(text("SELECT pg_advisory_xact_lock(:lock_id)"), {"lock_id": _advisory_lock_id(key)})
+
+
+def _advisory_lock_id(key: str) -> int:
+    # A signed 64-bit lock id per key; the prefix makes a clash with another feature's advisory locks unlikely.
+    digest = hashlib.blake2b(f"leads.duplicate_key:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,18 @@ def _time(moment) -> str | None:
     return format_time(moment) if moment else None
 
 
+def _opportunity(opportunity) -> dict | None:
+    """The deal named at conversion, money as a decimal string."""
+    if opportunity is None:
+        return None
+    return {
+        "name": opportunity.name,
+        "amount": str(opportunity.amount),
+        "currency": opportunity.currency,
+        "expected_close_date": opportunity.expected_close_date.isoformat() if opportunity.expected_close_date else None,
+    }
+
+
 def to_envelope(event) -> Envelope:
     """The wire form of a domain event: ids and the facts consumers need, never a row dump."""
     lead = event.lead
@@ -47,6 +59,8 @@ def to_envelope(event) -> Envelope:
         name = LEAD_CLAIMED
         payload = {
             "lead_id": lead.id,
+            # Set when the lead came back from sales with its customer: sales gives the customer to the claimer.
+            "customer_id": lead.customer_id,
             "owner_id": lead.owner_id,
             "channel": lead.channel,
             "claimed_at": _time(lead.claimed_at),
@@ -66,7 +80,11 @@ def to_envelope(event) -> Envelope:
             "phone": lead.phone,
             "email": lead.email,
             "channel": lead.channel,
+            "region": lead.region,
+            "industry": lead.industry,
+            "campaign": lead.campaign,
             "converted_at": _time(lead.converted_at),
+            "opportunity": _opportunity(event.opportunity),
         }
     elif isinstance(event, LeadReturned):
         name = LEAD_RETURNED
@@ -82,11 +100,13 @@ def to_envelope(event) -> Envelope:
         name = LEAD_DISTRIBUTED
         payload = {
             "lead_id": lead.id,
+            "customer_id": lead.customer_id,
             "pool_id": lead.pool_id,
             "owner_id": lead.owner_id,
             "distributed_by": event.distributed_by,
             "channel": lead.channel,
             "distributed_at": _time(lead.claimed_at),
+            "strategy": event.strategy,
         }
     elif isinstance(event, LeadRecycled):
         name = LEAD_RECYCLED

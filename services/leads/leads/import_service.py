@@ -1,12 +1,16 @@
 """The use cases of lead imports: check a file (dry run), import it in committed steps, tell how far it got.
 
-The real run executes in the web request, one transaction per CHUNK rows, each of which also moves the
-job row's `processed` on, so `GET /api/v1/leads/imports/{id}` shows it advancing. A file that cannot be
-read is refused before anything (job row included) is written; once rows start going in, an import is
-not all-or-nothing: a failure marks the job `failed` and says how many rows were already committed.
+The real run executes in a leads worker (leads/import_runner.py queues the upload and runs these chunks;
+`run_import` runs a whole import in the caller, for scripts and benches), one transaction per CHUNK rows,
+each of which also moves the job row's `processed` on, so `GET /api/v1/leads/imports/{id}` shows it
+advancing. A file that cannot be read is refused before anything (job row included) is written; once
+rows start going in, an import is not all-or-nothing: a failure marks the job `failed` and says how
+many rows were already committed.
 Each imported lead publishes its `leads.lead.created.v1` (and `leads.lead.distributed.v1` when it goes
 to an owner) through the outbox, in the same transaction as its rows, because consumers (reporting's
 leads per channel) count leads from those events and need no import-specific event to do it.
+Without an `owner_id`, a pool with a distribution rule gives each chunk's new leads to its reps in that
+chunk's transaction, all chosen in one go (leads/distribution.py), as it does a lead created by hand.
 """
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from crm_shared.errors import APIError, NotFound
 from leads.db import lead_ownership_history, leads
 from leads.db_follow_ups import lead_timeline
 from leads.db_search import lead_match_keys, searchable
-from leads.domain import CLAIMED, POOL, LeadCreated, LeadDistributed, LeadRuleViolation
+from leads.distribution import choose_owners, history_detail
+from leads.domain import BY_DISTRIBUTION, CLAIMED, POOL, SYSTEM, LeadCreated, LeadDistributed, LeadRuleViolation
 from leads.events import to_envelope
 from leads.follow_ups import timeline_entries
 from leads.imports import (
@@ -140,17 +145,27 @@ def _import_chunk(uow: LeadsUnitOfWork, chunk: list[dict], sieve: Sieve, pool_id
             counts["merged"] += 1
         else:
             counts["skipped"] += 1
-    rows, key_rows, history, envelopes = [], [], [], []
-    for row in pending.values():
-        lead = _lead_row(row, pool_id, owner_id, now)
-        rows.append(lead)
+    rows = [_lead_row(row, pool_id, owner_id, now) for row in pending.values()]
+    pool = uow.pools.get(pool_id)
+    chosen = {} if owner_id else choose_owners(uow, pool, [SimpleNamespace(**lead) for lead in rows], now)
+    key_rows, history, envelopes = [], [], []
+    for row, lead in zip(pending.values(), rows):
         key_rows.extend({"key": key, "lead_id": lead["id"]} for key in row_keys(row))
-        view = SimpleNamespace(**lead)
+        assignment = chosen.get(lead["id"])
+        if assignment is not None:
+            _give(lead, assignment.assignee_id, now)
+        # A new lead has become no customer yet; the events read the field.
+        view = SimpleNamespace(customer_id=None, **lead)
         envelopes.append(to_envelope(LeadCreated(view)))
         if owner_id:
             history.append({"lead_id": lead["id"], "pool_id": pool_id, "from_owner_id": None, "to_owner_id": owner_id,
                             "reason": BY_IMPORT, "actor_id": importer.user_id, "detail": f"import {import_id}", "at": now})
             envelopes.append(to_envelope(LeadDistributed(view, importer.user_id)))
+        elif assignment is not None:
+            history.append({"lead_id": lead["id"], "pool_id": pool_id, "from_owner_id": None,
+                            "to_owner_id": assignment.assignee_id, "reason": BY_DISTRIBUTION, "actor_id": SYSTEM,
+                            "detail": history_detail(pool, assignment), "at": now})
+            envelopes.append(to_envelope(LeadDistributed(view, SYSTEM, pool.rules.distribution.strategy)))
     uow.lead_rows.bulk_insert(leads, rows)
     uow.lead_rows.bulk_insert(lead_match_keys, key_rows)
     uow.lead_rows.bulk_insert(lead_ownership_history, history)
@@ -186,6 +201,11 @@ def _lead_row(row: dict, pool_id: str, owner_id: str | None, now) -> dict:
         "merged_into_id": None, "version": 1, "last_activity_at": now if owner_id else None,
         **searchable(fields),
     }
+
+
+def _give(lead: dict, owner_id: str, now) -> None:
+    """An imported lead row the pool's rule distributed: owned from the moment it is inserted."""
+    lead.update(status=CLAIMED, owner_id=owner_id, claimed_at=now, last_activity_at=now)
 
 
 def _fill_lead(lead, row: dict) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Iterable
 
 from crm_shared.auth import ADMIN, SALES_MANAGER, SALES_REP
+from leads.distribution_rules import DistributionRule
 from leads.markets import Market
 from leads.recycling_rules import RecyclePolicy
 
@@ -39,11 +40,14 @@ class PoolRules:
     return_reasons: tuple[str, ...] = DEFAULT_RETURN_REASONS
     # None: this pool recycles nothing (the default pools have none); see leads/recycling_rules.py.
     recycle: RecyclePolicy | None = None
+    # None: new leads wait to be claimed or distributed by hand; see leads/distribution_rules.py.
+    distribution: DistributionRule | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["return_reasons"] = list(self.return_reasons)
         data["recycle"] = self.recycle.to_dict() if self.recycle else None
+        data["distribution"] = self.distribution.to_dict() if self.distribution else None
         return data
 
     @classmethod
@@ -55,6 +59,9 @@ class PoolRules:
         if values.get("recycle") is not None:
             # Validates: a bad policy raises InvalidRecyclePolicy (422, naming the key) before anything is saved.
             values["recycle"] = RecyclePolicy.from_dict(values["recycle"])
+        if values.get("distribution") is not None:
+            # Validates like the recycle policy: InvalidDistributionRule (422) before anything is saved.
+            values["distribution"] = DistributionRule.from_dict(values["distribution"])
         return cls(**values)
 
     def changed(self, **changes) -> "PoolRules":
@@ -76,7 +83,17 @@ class Member:
 
     @property
     def is_manager(self) -> bool:
+        """Manages pools (admins and sales managers); which leads they see is `sees_every_lead`/`overseen_teams`."""
         return bool(self.roles.intersection(MANAGER_ROLES))
+
+    @property
+    def sees_every_lead(self) -> bool:
+        return ADMIN in self.roles
+
+    @property
+    def overseen_teams(self) -> frozenset[str]:
+        """The teams whose members' leads this member sees: a sales manager's own teams."""
+        return self.team_ids if SALES_MANAGER in self.roles else frozenset()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""HTTP endpoints of recycling: locking a lead against it, and previewing what a pool's policy would do."""
+"""HTTP endpoints of recycling: locking a lead against it, and previewing what a pool's policy (saved or not) would do."""
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -23,6 +23,12 @@ class LockSchema(Schema):
 
 
 class PreviewQuerySchema(Schema):
+    at = fields.AwareDateTime(load_default=None, metadata={"description": "look ahead: evaluate at this time"})
+
+
+class UnsavedPreviewSchema(Schema):
+    policy = fields.Dict(required=True, metadata={
+        "description": "a recycle policy as the pool's rules.recycle takes it, checked as saving checks it"})
     at = fields.AwareDateTime(load_default=None, metadata={"description": "look ahead: evaluate at this time"})
 
 
@@ -75,3 +81,10 @@ class RecyclePreview(MethodView):
     def get(self, args, pool_id):
         """What the pool's policy would recycle, reassign or warn about now (or `at`), and why; changes nothing."""
         return recycling_service.recycle_preview(_uow(), pool_id, current_identity(), args.get("at"))
+
+    @recycle_preview_blp.arguments(UnsavedPreviewSchema)
+    @recycle_preview_blp.response(200, PreviewSchema)
+    @require_roles(*SALES_ROLES)
+    def post(self, body, pool_id):
+        """What a policy not saved yet would do to the pool's leads now (or `at`); saves and changes nothing."""
+        return recycling_service.recycle_preview(_uow(), pool_id, current_identity(), body["at"], body["policy"])

@@ -1,4 +1,4 @@
-"""Loading and saving what recycling keeps per lead: locks, open tickets, exclusions and the warnings sent."""
+"""Loading and saving what recycling keeps per lead: locks, open tickets and opportunities, exclusions, warnings sent."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leads.db import claimants, leads
-from leads.db_recycling import lead_open_tickets, lead_recycle_states, lead_recycle_warnings
+from leads.db_recycling import lead_open_tickets, lead_opportunities, lead_recycle_states, lead_recycle_warnings
 from leads.domain import CLAIMED, Lead
 
 
@@ -59,15 +59,46 @@ class RecycleStates:
     # -- tickets -----------------------------------------------------------------------------------
 
     def ticket_opened(self, ticket_id: str, lead_id: str, customer_id: str, at: datetime) -> None:
-        """Remember an open ticket of the lead's customer; the same ticket twice is one ticket."""
+        """Remember an open ticket of the lead's customer; the same ticket twice, or after its close, changes nothing."""
         t = lead_open_tickets
         self.session.execute(_insert(self.session)(t).values(
             ticket_id=ticket_id, lead_id=lead_id, customer_id=customer_id, opened_at=at,
         ).on_conflict_do_nothing(index_elements=[t.c.ticket_id]))
 
+    def ticket_closed(self, ticket_id: str, lead_id: str, customer_id: str, at: datetime) -> None:
+        """The ticket no longer keeps the lead from recycling; heard before its opening, it is written closed."""
+        t = lead_open_tickets
+        statement = _insert(self.session)(t).values(ticket_id=ticket_id, lead_id=lead_id, customer_id=customer_id,
+                                                    closed_at=at)
+        self.session.execute(statement.on_conflict_do_update(index_elements=[t.c.ticket_id], set_={"closed_at": at}))
+
     def open_tickets(self, lead_id: str) -> int:
         t = lead_open_tickets
-        return self.session.execute(select(func.count()).where(t.c.lead_id == lead_id)).scalar_one()
+        return self.session.execute(
+            select(func.count()).where(t.c.lead_id == lead_id, t.c.closed_at.is_(None))).scalar_one()
+
+    # -- opportunities -----------------------------------------------------------------------------
+
+    def opportunity_opened(self, opportunity_id: str, lead_id: str, customer_id: str, at: datetime) -> None:
+        """Remember an open opportunity of the lead's customer; twice, or after its close, changes nothing."""
+        o = lead_opportunities
+        self.session.execute(_insert(self.session)(o).values(
+            opportunity_id=opportunity_id, lead_id=lead_id, customer_id=customer_id, opened_at=at,
+        ).on_conflict_do_nothing(index_elements=[o.c.opportunity_id]))
+
+    def opportunity_closed(self, opportunity_id: str, lead_id: str, customer_id: str, outcome: str,
+                           at: datetime) -> None:
+        """Won or lost, the opportunity no longer keeps the lead from recycling."""
+        o = lead_opportunities
+        statement = _insert(self.session)(o).values(
+            opportunity_id=opportunity_id, lead_id=lead_id, customer_id=customer_id, closed_at=at, outcome=outcome)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[o.c.opportunity_id], set_={"closed_at": at, "outcome": outcome}))
+
+    def open_opportunities(self, lead_id: str) -> int:
+        o = lead_opportunities
+        return self.session.execute(
+            select(func.count()).where(o.c.lead_id == lead_id, o.c.closed_at.is_(None))).scalar_one()
 
     # -- what the job reads --------------------------------------------------------------------------
 
@@ -83,16 +114,19 @@ class RecycleStates:
         ids = list(leads_by_id)
         if not ids:
             return {}
-        s, t = lead_recycle_states, lead_open_tickets
+        s, t, o = lead_recycle_states, lead_open_tickets, lead_opportunities
         states = {row.lead_id: row for row in self.session.execute(select(s).where(s.c.lead_id.in_(ids)))}
-        ticketed = set(self.session.scalars(select(t.c.lead_id).where(t.c.lead_id.in_(ids)).distinct()))
+        ticketed = set(self.session.scalars(
+            select(t.c.lead_id).where(t.c.lead_id.in_(ids), t.c.closed_at.is_(None)).distinct()))
+        in_deals = set(self.session.scalars(
+            select(o.c.lead_id).where(o.c.lead_id.in_(ids), o.c.closed_at.is_(None)).distinct()))
         result = {}
         for lead_id, lead in leads_by_id.items():
             state = states.get(lead_id)
             result[lead_id] = Exclusions(
                 locked=bool(state and state.locked_by and state.locked_by == lead.owner_id),
                 has_open_ticket=lead_id in ticketed,
-                has_open_opportunity=bool(state and state.has_open_opportunity),
+                has_open_opportunity=lead_id in in_deals,
             )
         return result
 

@@ -137,8 +137,13 @@ def _explained(policy: RecyclePolicy, lead: Lead, facts: LeadFacts, decision: De
             "days_left": days_left}
 
 
-def recycle_preview(uow_factory: UowFactory, pool_id: str, viewer: Identity, at: datetime | None = None) -> dict:
-    """What the pool's policy would recycle, reassign or warn about at `at` (default now), and why; changes nothing."""
+def recycle_preview(uow_factory: UowFactory, pool_id: str, viewer: Identity, at: datetime | None = None,
+                    unsaved_policy: dict | None = None) -> dict:
+    """What the pool's policy would recycle, reassign or warn about at `at` (default now), and why; changes nothing.
+
+    With `unsaved_policy` (a policy being edited, checked as saving checks it: 422 naming the bad key), that
+    policy is evaluated on the pool's leads instead of the saved one.
+    """
     at = (at or utc_now()).astimezone(timezone.utc)
     with uow_factory() as uow:
         pool = uow.pools.get(pool_id)
@@ -147,7 +152,7 @@ def recycle_preview(uow_factory: UowFactory, pool_id: str, viewer: Identity, at:
             raise NotFound("pool", pool_id)
         if not pool.is_admin(member):
             raise LeadRuleViolation("not_a_pool_admin", f"Only the admins of {pool.name} can preview its recycling.")
-        policy = pool.rules.recycle
+        policy = pool.rules.recycle if unsaved_policy is None else RecyclePolicy.from_dict(unsaved_policy)
         items, kept, after = [], 0, ""
         while policy is not None:
             batch = uow.recycling.owned_in_pool(pool.id, after, BATCH)

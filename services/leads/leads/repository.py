@@ -25,6 +25,8 @@ class LeadQuery:
     # For a rep: pool leads of these pools, and their own leads; None means no such restriction.
     visible_pools: tuple[str, ...] | None = None
     visible_to_owner: str | None = None
+    # For a sales manager, also the leads owned by the members of these teams (as the directory has them).
+    visible_teams: tuple[str, ...] = ()
     limit: int = 50
     offset: int = 0
 
@@ -41,9 +43,13 @@ def lead_conditions(query: LeadQuery) -> list:
     if query.pool_id:
         conditions.append(leads.c.pool_id == query.pool_id)
     if query.visible_to_owner:
-        # A rep sees the pool leads of their pools and their own leads, never another rep's.
+        # A rep sees the pool leads of their pools and their own leads, never another rep's; a sales
+        # manager also their teams' members' leads. In SQL, so pages and counts hold only what they see.
         in_their_pools = (leads.c.status == POOL) & leads.c.pool_id.in_(query.visible_pools or ())
-        conditions.append(in_their_pools | (leads.c.owner_id == query.visible_to_owner))
+        theirs = leads.c.owner_id == query.visible_to_owner
+        if query.visible_teams:
+            theirs = theirs | leads.c.owner_id.in_(members_of_teams(query.visible_teams))
+        conditions.append(in_their_pools | theirs)
     return conditions
 
 
@@ -205,8 +211,21 @@ class Reveals:
         ).scalar_one()
 
 
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """A user as the gateway describes them: what a `gateway.user.*` event says, as of `at`."""
+
+    user_id: str
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    team_ids: frozenset[str]
+    active: bool
+    at: datetime
+
+
 class Claimants:
-    """What the service knows of reps from their tokens, and the locks that serialise each rep's claims."""
+    """The user directory (the gateway's user events, else tokens), and the locks that serialise each rep's claims."""
 
     def __init__(self, session: Session):
         self.session = session
@@ -215,6 +234,20 @@ class Claimants:
         dialect = self.session.get_bind().dialect.name
         build = postgresql.insert if dialect == "postgresql" else sqlite.insert
         return self.session.execute(build(table).values(rows).on_conflict_do_nothing())
+
+    def _upsert(self, user_id: str, values: dict) -> None:
+        dialect = self.session.get_bind().dialect.name
+        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.session.execute(build(claimants).values(user_id=user_id, **values).on_conflict_do_update(
+            index_elements=[claimants.c.user_id], set_=values
+        ))
+
+    def _set_teams(self, user_id: str, teams: frozenset[str]) -> None:
+        self.session.execute(
+            delete(claimant_teams).where(claimant_teams.c.user_id == user_id, claimant_teams.c.team_id.not_in(teams))
+        )
+        if teams:
+            self._insert_ignoring_duplicates(claimant_teams, [{"user_id": user_id, "team_id": t} for t in sorted(teams)])
 
     def lock(self, user_id: str, team_ids: Iterable[str]) -> None:
         """Hold the rep's and their teams' rows until the transaction ends (SQLite: BEGIN IMMEDIATE already does)."""
@@ -225,27 +258,57 @@ class Claimants:
             self.session.execute(select(claim_locks.c.key).where(claim_locks.c.key == key).with_for_update())
 
     def remember(self, user_id: str, roles: Iterable[str], team_ids: Iterable[str], now: datetime) -> None:
-        """Record the roles and teams a rep's token carries, if they changed since last time."""
+        """Record the roles and teams a token carries, for a user the gateway's events have not described yet.
+
+        Once an event has, the directory wins: a token can be hours older than the last change of its user.
+        """
         roles, teams = frozenset(roles), frozenset(team_ids)
-        if self.known(user_id) == (roles, teams):
+        row = self.session.execute(
+            select(claimants.c.roles, claimants.c.directory_at).where(claimants.c.user_id == user_id)
+        ).first()
+        if row is not None and (row.directory_at is not None or self.known(user_id) == (roles, teams)):
             return
-        dialect = self.session.get_bind().dialect.name
-        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        upsert = build(claimants).values(user_id=user_id, roles=sorted(roles), seen_at=now)
-        self.session.execute(upsert.on_conflict_do_update(
-            index_elements=[claimants.c.user_id], set_={"roles": sorted(roles), "seen_at": now}
-        ))
-        self.session.execute(
-            delete(claimant_teams).where(claimant_teams.c.user_id == user_id, claimant_teams.c.team_id.not_in(teams))
-        )
-        if teams:
-            self._insert_ignoring_duplicates(claimant_teams, [{"user_id": user_id, "team_id": t} for t in sorted(teams)])
+        self._upsert(user_id, {"roles": sorted(roles), "seen_at": now})
+        self._set_teams(user_id, teams)
+
+    def apply(self, entry: DirectoryEntry) -> bool:
+        """Take in what the gateway says of a user, unless a later event was applied already; True if taken."""
+        applied_at = self.session.scalars(
+            select(claimants.c.directory_at).where(claimants.c.user_id == entry.user_id).with_for_update()
+        ).first()
+        if applied_at is not None and applied_at > entry.at:
+            return False  # events can arrive out of order (a redelivery after a failure): keep the newer facts
+        self._upsert(entry.user_id, {
+            "roles": sorted(entry.roles), "username": entry.username, "display_name": entry.display_name,
+            "active": entry.active, "directory_at": entry.at,
+        })
+        self._set_teams(entry.user_id, entry.team_ids)
+        return True
 
     def known(self, user_id: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The roles and teams `user_id` last showed; empty if they never claimed or revealed."""
-        roles = self.session.scalars(select(claimants.c.roles).where(claimants.c.user_id == user_id)).first()
+        """The roles and teams of `user_id`; no roles while their account is disabled, nothing if never heard of."""
+        row = self.session.execute(
+            select(claimants.c.roles, claimants.c.active).where(claimants.c.user_id == user_id)
+        ).first()
         teams = self.session.scalars(select(claimant_teams.c.team_id).where(claimant_teams.c.user_id == user_id))
-        return frozenset(roles or ()), frozenset(teams)
+        roles = frozenset(row.roles or ()) if row is not None and row.active else frozenset()
+        return roles, frozenset(teams)
 
     def team_members(self, team_id: str) -> list[str]:
         return list(self.session.scalars(select(claimant_teams.c.user_id).where(claimant_teams.c.team_id == team_id)))
+
+    def in_teams(self, user_id: str, team_ids: Iterable[str]) -> bool:
+        """Whether the directory has `user_id` in one of `team_ids`."""
+        teams = list(team_ids)
+        if not teams:
+            return False
+        return self.session.execute(
+            select(claimant_teams.c.user_id)
+            .where(claimant_teams.c.user_id == user_id, claimant_teams.c.team_id.in_(teams))
+            .limit(1)
+        ).first() is not None
+
+
+def members_of_teams(team_ids: Iterable[str]):
+    """A subquery of the users the directory has in any of `team_ids`, for `owner_id IN (...)` filters."""
+    return select(claimant_teams.c.user_id).where(claimant_teams.c.team_id.in_(sorted(set(team_ids))))

@@ -1,7 +1,9 @@
 """Request and response schemas of the leads API; unknown fields are refused, nested ones too."""
-from marshmallow import Schema, ValidationError, fields, validate
+from decimal import Decimal
 
-from leads.domain import STATUSES
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+from leads.domain import STATUSES, FirstOpportunity
 from leads.pools import KINDS
 
 MAX_BATCH = 500
@@ -93,6 +95,26 @@ class ReturnRequestSchema(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
+class FirstOpportunitySchema(Schema):
+    """The deal sales opens with the customer; money is a decimal string, never a JSON number."""
+
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                  validate.Regexp(r"\S", error="The name cannot be blank.")])
+    amount = fields.String(required=True, metadata={"description": "a decimal string: \"12000.50\""}, validate=validate.Regexp(
+        r"^\d{1,16}(\.\d{1,2})?$", error="A decimal string such as \"12000.50\": at most two decimals."))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="An ISO 4217 code such as CNY."))
+    expected_close_date = fields.Date(load_default=None, allow_none=True)
+
+    @post_load
+    def make(self, data, **_):
+        return FirstOpportunity(data["name"], Decimal(data["amount"]), data["currency"], data["expected_close_date"])
+
+
+class ConvertRequestSchema(Schema):
+    opportunity = fields.Nested(FirstOpportunitySchema, load_default=None, allow_none=True, metadata={
+        "description": "optional: the first opportunity sales opens with the customer"})
+
+
 class DistributeRequestSchema(Schema):
     lead_ids = fields.List(Id(), required=True, validate=[validate.Length(min=1, max=MAX_BATCH), _unique])
     owner_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
@@ -134,6 +156,11 @@ class PoolRulesSchema(Schema):
                                  validate=validate.Length(min=1, max=50))
     recycle = fields.Dict(allow_none=True, metadata={
         "description": "the recycle policy (leads/recycling_rules.py, checked when saved); null: recycle nothing"})
+    distribution = fields.Dict(allow_none=True, metadata={
+        "description": "lead pools only: give new and imported leads to a rep at once. {strategy: none | round_robin "
+                       "| least_loaded | capacity_weighted | by_market, user_ids: null (every rep of the scope) or a "
+                       "list, capacities: {user_id: max open leads}, default_capacity: int or null}; checked when "
+                       "saved (leads/distribution_rules.py); null: no rule"})
 
 
 class PoolScopeSchema(Schema):

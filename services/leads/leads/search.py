@@ -74,16 +74,33 @@ def phone_digits(phone: str | None) -> str:
 def search_text(company: str | None, contact_name: str | None, phone: str | None, email: str | None,
                 notes: str | None) -> str:
     """The indexed text of a lead: ``company␞contact␞notes␟phone digits␞email``."""
-    named = FIELD_SEPARATOR.join(normalize(value) for value in (company, contact_name, notes) if value)
-    contacts = FIELD_SEPARATOR.join(value for value in (phone_digits(phone), normalize(email)) if value)
-    return named + CONTACT_SEPARATOR + contacts
+    return _text_of(_named(company, contact_name, notes), phone, email)
 
 
 def search_grams(company: str | None, contact_name: str | None, notes: str | None) -> str:
     """The distinct character pairs with a CJK character in them, space-separated, for 2-character queries."""
+    return _grams_of(_named(company, contact_name, notes))
+
+
+def search_columns(company: str | None, contact_name: str | None, phone: str | None, email: str | None,
+                   notes: str | None) -> tuple[str, str]:
+    """`search_text` and `search_grams` together, each name normalised once (an import does every row)."""
+    named = _named(company, contact_name, notes)
+    return _text_of(named, phone, email), _grams_of(named)
+
+
+def _named(company: str | None, contact_name: str | None, notes: str | None) -> list[str]:
+    return [normalize(value) for value in (company, contact_name, notes) if value]
+
+
+def _text_of(named: list[str], phone: str | None, email: str | None) -> str:
+    contacts = FIELD_SEPARATOR.join(value for value in (phone_digits(phone), normalize(email)) if value)
+    return FIELD_SEPARATOR.join(named) + CONTACT_SEPARATOR + contacts
+
+
+def _grams_of(named: list[str]) -> str:
     grams = set()
-    for value in (company, contact_name, notes):
-        text = normalize(value)
+    for text in named:
         if not _CJK.search(text):
             continue
         for first, second in zip(text, text[1:]):

@@ -1,14 +1,14 @@
 """HTTP endpoints of lead search, export, duplicate checks, merges and imports."""
 import json
 
-from flask import Response, current_app, jsonify, request, stream_with_context
+from flask import Response, current_app, jsonify, request, stream_with_context, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from crm_shared.auth import ADMIN, SALES_MANAGER, SALES_REP, current_identity, require_roles
 from crm_shared.errors import APIError
-from leads import import_service, search_service
+from leads import import_runner, import_service, search_service
 from leads.exports import csv_stream, xlsx_stream
 from leads.imports import MAX_FILE_BYTES
 from leads.repository import LeadQuery
@@ -109,11 +109,12 @@ class MergeLead(MethodView):
 class Imports(MethodView):
     @search_blp.arguments(ImportUploadSchema, location="files")
     @search_blp.arguments(ImportFormSchema, location="form", content_type="multipart/form-data")
-    @search_blp.response(201, ImportJobSchema)
+    @search_blp.response(202, ImportJobSchema, headers={"Location": {
+        "description": "the job to poll", "schema": {"type": "string"}}})
     @search_blp.alt_response(200, schema=DryRunReportSchema, description="the dry run's report")
     @require_roles(*MANAGERS)
     def post(self, upload, form):
-        """Import a CSV or XLSX file: a dry run reports every bad row; a real run imports the good ones in bulk."""
+        """Import a CSV or XLSX file: a dry run reports every bad row; a real run is queued (202): poll its job."""
         try:
             options = ImportOptionsSchema().load(json.loads(form["options"]))
         except (ValueError, TypeError) as error:
@@ -126,7 +127,8 @@ class Imports(MethodView):
         if options["dry_run"]:
             report = import_service.dry_run(_uow(), data, name, options, current_identity())
             return jsonify(DryRunReportSchema().dump(report))
-        return import_service.run_import(_uow(), data, name, options, current_identity())
+        job = import_runner.queue_import(_uow(), data, name, options, current_identity())
+        return job, 202, {"Location": url_for("lead_search.ImportById", import_id=job["id"])}
 
 
 @search_blp.route("/imports/<string:import_id>")

@@ -31,7 +31,8 @@ class ExportQuerySchema(SearchQuerySchema):
 
 class SearchPageSchema(Schema):
     items = fields.List(fields.Nested(LeadSchema))
-    total = fields.Integer(metadata={"description": "exact up to 10,000; beyond, an estimate"})
+    total = fields.Integer(metadata={"description": "exact up to 10,000 when quickly counted; else an estimate "
+                                                    "(total_is_estimate)"})
     total_is_estimate = fields.Boolean()
     next_cursor = fields.String(allow_none=True)
 
@@ -93,7 +94,7 @@ class RowErrorSchema(Schema):
 
 class ImportJobSchema(Schema):
     id = fields.String()
-    status = fields.String(metadata={"description": "running, completed or failed"})
+    status = fields.String(metadata={"description": "queued, running, completed or failed"})
     file_name = fields.String()
     file_format = fields.String()
     options = fields.Dict()

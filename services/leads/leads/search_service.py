@@ -16,7 +16,7 @@ from leads.pools import Member, Pool
 from leads.repository import LeadQuery
 from leads.search import DEFAULT_SORT, decode_cursor, encode_cursor, read_query
 from leads.search_repository import SearchFilters
-from leads.service import lead_views, member_of, visible_query
+from leads.service import lead_views, member_of, visible_lead, visible_query
 from leads.uow import LeadsUnitOfWork
 
 UowFactory = Callable[[], LeadsUnitOfWork]
@@ -63,7 +63,11 @@ def search_leads(uow_factory: UowFactory, search: Search, viewer: Identity) -> d
         member = member_of(uow, viewer)
         conditions, pools = _prepare(uow, search, member)
         page, more = uow.search.page(conditions, search.sort, after, search.limit)
-        total, estimate = uow.search.count(conditions)
+        # A first page with room to spare holds every match: no need to count them again.
+        if after is None and not more:
+            total, estimate = len(page), False
+        else:
+            total, estimate = uow.search.count(conditions, at_least=len(page) + more)
         return {
             "items": lead_views(uow, page, pools, member),
             "total": total,
@@ -109,11 +113,11 @@ def merge_leads(uow_factory: UowFactory, survivor_id: str, other_id: str, manage
     now = utc_now()
     try:
         with uow_factory() as uow:
-            found = uow.leads.get_many([survivor_id, other_id])
-            for lead_id in (survivor_id, other_id):
-                if lead_id not in found:
-                    raise NotFound("lead", lead_id)
-            survivor, other = found[survivor_id], found[other_id]
+            # Both must be leads the manager may see (their teams', their pools'): another team's lead
+            # answers 404 exactly like a missing one, so ids cannot be probed through a merge either.
+            member = member_of(uow, manager)
+            survivor, _ = visible_lead(uow, survivor_id, member)
+            other, _ = visible_lead(uow, other_id, member)
             # Rows move before the leads change: a query after the change would flush the merged lead,
             # whose listener drops its match keys before they could move. A refusal rolls it all back.
             moved = uow.lead_rows.repoint(MERGED_ALONG, other.id, survivor.id)

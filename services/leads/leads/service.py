@@ -11,7 +11,8 @@ from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, NotFound
 from leads.claims import Standing, check_claim, check_distribution, check_reveal
 from leads.config import business_day
-from leads.domain import POOL, Lead, LeadRuleViolation
+from leads.distribution import distribute_new_leads
+from leads.domain import POOL, FirstOpportunity, Lead, LeadRuleViolation
 from leads.duplicates import refuse_duplicates
 from leads.pools import LEAD_POOL, Member, Pool, public_pool_for
 from leads.repository import LeadQuery
@@ -36,8 +37,12 @@ def _standing(uow: LeadsUnitOfWork, member: Member, now: datetime) -> Standing:
     )
 
 
-def _may_see(lead: Lead, pool: Pool, member: Member) -> bool:
-    return member.is_manager or lead.owner_id == member.user_id or (lead.status == POOL and pool.admits(member))
+def _may_see(uow: LeadsUnitOfWork, lead: Lead, pool: Pool, member: Member) -> bool:
+    # The same rules as `visible_query` puts in SQL: admins everything; anyone their own leads and the
+    # pool leads of their pools; a sales manager also the leads of their teams' members.
+    if member.sees_every_lead or lead.owner_id == member.user_id or (lead.status == POOL and pool.admits(member)):
+        return True
+    return lead.owner_id is not None and uow.claimants.in_teams(lead.owner_id, member.overseen_teams)
 
 
 def visible_lead(uow: LeadsUnitOfWork, lead_id: str, member: Member) -> tuple[Lead, Pool]:
@@ -46,8 +51,8 @@ def visible_lead(uow: LeadsUnitOfWork, lead_id: str, member: Member) -> tuple[Le
     if lead is None:
         raise NotFound("lead", lead_id)
     pool = uow.pools.get(lead.pool_id)
-    if not _may_see(lead, pool, member):
-        # Another rep's lead or another pool's: answer as if it did not exist, so ids cannot be probed.
+    if not _may_see(uow, lead, pool, member):
+        # Another team's lead or another pool's: answer as if it did not exist, so ids cannot be probed.
         raise NotFound("lead", lead_id)
     return lead, pool
 
@@ -70,9 +75,10 @@ def visible_query(uow: LeadsUnitOfWork, member: Member, query: LeadQuery) -> tup
             raise NotFound("pool", query.pool_id)
         if not pool.admits(member):
             raise LeadRuleViolation("not_a_pool_member", f"You are not a member of the pool {pool.name}.")
-    if not member.is_manager:
+    if not member.sees_every_lead:
         member_pools = tuple(pool_id for pool_id, pool in pools.items() if pool.admits(member))
-        query = LeadQuery(**{**query.__dict__, "visible_pools": member_pools, "visible_to_owner": member.user_id})
+        query = LeadQuery(**{**query.__dict__, "visible_pools": member_pools, "visible_to_owner": member.user_id,
+                             "visible_teams": tuple(sorted(member.overseen_teams))})
     return query, pools
 
 
@@ -82,6 +88,7 @@ def lead_views(uow: LeadsUnitOfWork, leads: Sequence[Lead], pools: dict[str, Poo
 
 
 def create_lead(uow_factory: UowFactory, fields: dict) -> Lead:
+    """A new lead in its pool, refused if it duplicates one; a pool with a distribution rule gives it to a rep at once."""
     fields = dict(fields)
     pool_id = fields.pop("pool_id", None)
     allow_duplicate = fields.pop("allow_duplicate", False)
@@ -90,8 +97,10 @@ def create_lead(uow_factory: UowFactory, fields: dict) -> Lead:
         if pool is None:
             raise APIError(422, "validation_failed", "There is no such pool.", {"pool_id": ["No pool with this id."]})
         matches = refuse_duplicates(uow, fields, allow_duplicate)
-        lead = Lead.register(now=utc_now(), pool_id=pool.id, **fields)
+        now = utc_now()
+        lead = Lead.register(now=now, pool_id=pool.id, **fields)
         uow.leads.add(lead)
+        distribute_new_leads(uow, pool, [lead], now)
         uow.commit()
         # Not stored: the create response reports the (weak, or allowed) duplicates it found.
         lead.duplicates = matches
@@ -174,11 +183,13 @@ def return_lead(uow_factory: UowFactory, lead_id: str, reason: str, note: str | 
         raise LeadRuleViolation("lead_changed", "The lead changed while you were returning it; try again.") from error
 
 
-def convert_lead(uow_factory: UowFactory, lead_id: str, user: Identity) -> Lead:
+def convert_lead(uow_factory: UowFactory, lead_id: str, user: Identity,
+                 opportunity: FirstOpportunity | None = None) -> Lead:
+    """The owner converts their lead; sales makes the customer (and opens `opportunity`) from the event."""
     try:
         with uow_factory() as uow:
             lead, _ = visible_lead(uow, lead_id, member_of(uow, user))
-            lead.convert(user.user_id, utc_now())
+            lead.convert(user.user_id, utc_now(), opportunity)
             uow.commit()
             return lead
     except StaleDataError as error:

@@ -1,9 +1,11 @@
 """The leads unit of work: one transaction with the repositories, the ownership history and the outbox."""
 from crm_shared.uow import UnitOfWork
 from leads.campaign_repository import CampaignRepository, Deliveries, MaterialRepository, SegmentLeads
+from leads.distribution_repository import DistributionRepository
 from leads.events import to_envelope
 from leads.follow_up_repository import CustomerLeads, FollowUps, Reminders, Timeline
 from leads.follow_ups import timeline_entries
+from leads.import_jobs import ImportQueue
 from leads.repository import (
     Claimants,
     LeadRepository,
@@ -37,7 +39,9 @@ class LeadsUnitOfWork(UnitOfWork):
         self.match_keys = MatchKeys(self.session)
         self.lead_rows = LeadRows(self.session)
         self.imports = ImportJobs(self.session)
+        self.import_queue = ImportQueue(self.session)
         self.recycling = RecycleStates(self.session)
+        self.distribution = DistributionRepository(self.session)
         return self
 
     def commit(self) -> None:

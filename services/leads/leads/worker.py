@@ -5,6 +5,7 @@ from leads.config import load_settings
 from leads.db import start_mappers
 from leads.follow_up_service import reminder_jobs
 from leads.handlers import HANDLERS
+from leads.import_runner import ImportRunner
 from leads.recycling_service import recycle_jobs
 from leads.uow import LeadsUnitOfWork
 
@@ -21,6 +22,8 @@ def main() -> None:
         uow_factory=uow_factory,
         handlers=HANDLERS,
         jobs=[*reminder_jobs(uow_factory), *recycle_jobs(uow_factory)],
+        # Queued imports start within CRM_LEADS_IMPORT_POLL_SECONDS, beside the timed jobs, not behind them.
+        background=[ImportRunner.from_env(uow_factory).run],
     )
 
 

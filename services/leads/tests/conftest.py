@@ -2,10 +2,13 @@
 
 import pytest
 
+from crm_shared.envelope import format_time, utc_now
 from crm_shared.pytest_service import ServiceUnderTest
+from crm_shared.testing import contract_with
 from leads import create_app
 from leads.config import SERVICE, SERVICE_ROOT
 from leads.db import start_mappers
+from leads.directory_handlers import USER_CHANGED
 from leads.handlers import HANDLERS
 
 
@@ -27,6 +30,26 @@ def rep2(tokens):
 @pytest.fixture
 def manager(tokens):
     return tokens.headers("manager-1", ["sales_manager"], "manager")
+
+
+@pytest.fixture
+def admin(tokens):
+    return tokens.headers("admin-1", ["admin"], "admin")
+
+
+@pytest.fixture
+def in_directory(deliver):
+    """Tell the service who a user is, as the gateway's user event does: in_directory("rep-1", ["sales_rep"], ["east"])."""
+
+    def tell(user_id: str, roles, team_ids=(), active: bool = True):
+        teams = sorted(team_ids)
+        assert deliver(contract_with(
+            USER_CHANGED, user_id=user_id, username=user_id, display_name=user_id, roles=sorted(roles),
+            team_ids=teams, teams=[{"id": team, "name": team} for team in teams], active=active,
+            changed_at=format_time(utc_now()),
+        ))
+
+    return tell
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from marshmallow import RAISE
 from crm_shared.auth import ROLES, current_identity, require_roles
 from service_desk import service
 from service_desk.repository import TicketQuery
-from service_desk.schemas import TicketCreateSchema, TicketListQuerySchema, TicketPageSchema, TicketSchema
+from service_desk.schemas import TicketCloseSchema, TicketCreateSchema, TicketListQuerySchema, TicketPageSchema, TicketSchema
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets")
 
@@ -49,3 +49,13 @@ class TicketById(MethodView):
     def get(self, ticket_id):
         """One ticket."""
         return service.get_ticket(_uow(), ticket_id, current_identity())
+
+
+@blp.route("/<string:ticket_id>/close")
+class CloseTicket(MethodView):
+    @blp.arguments(TicketCloseSchema)
+    @blp.response(200, TicketSchema)
+    @require_roles(*service.CLOSERS)
+    def post(self, body, ticket_id):
+        """Close a ticket, with an optional resolution; 409 `ticket_closed` if it is closed already."""
+        return service.close_ticket(_uow(), ticket_id, body.get("resolution"), current_identity())

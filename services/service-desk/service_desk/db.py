@@ -8,12 +8,15 @@ from service_desk.domain import Ticket
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 mapper_registry = registry(metadata=metadata)
 
-# Filled from `sales.customer.created.v1`: the desk never reads the sales database.
+# Filled from `sales.customer.created.v1`, the owner kept up to date by `sales.customer.returned.v1` and
+# `owner_changed.v1` (null while the customer is in the public pool): the desk never reads the sales database.
 known_customers = Table(
     "known_customers",
     metadata,
     Column("customer_id", String(36), primary_key=True),
-    Column("owner_id", String(36), nullable=False),
+    Column("owner_id", String(36)),
+    # When sales made owner_id the owner: an older change arriving late is ignored.
+    Column("owner_since", UtcDateTime()),
     Column("channel", String(50), nullable=False),
     Column("name", String(200), nullable=False),
     Index("ix_known_customers_owner", "owner_id"),
@@ -31,6 +34,9 @@ tickets = Table(
     Column("opened_by", String(36), nullable=False),
     Column("opened_at", UtcDateTime(), nullable=False),
     Column("channel", String(50), nullable=False),
+    Column("closed_at", UtcDateTime()),
+    Column("closed_by", String(36)),
+    Column("resolution", Text),
     Column("version", Integer, nullable=False),
     Index("ix_tickets_customer_opened", "customer_id", "opened_at"),
     Index("ix_tickets_status_opened", "status", "opened_at"),

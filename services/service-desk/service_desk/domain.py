@@ -14,11 +14,18 @@ URGENT = "urgent"
 PRIORITIES = (LOW, NORMAL, HIGH, URGENT)
 
 NEW = "new"
-# Later issues add the rest of the lifecycle (in progress, resolved, closed).
-STATUSES = (NEW,)
+CLOSED = "closed"
+# Later issues add the rest of the lifecycle (in progress, resolved).
+STATUSES = (NEW, CLOSED)
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 10_000
+RESOLUTION_MAX = 2_000
+
+
+class TicketClosedAlready(APIError):
+    def __init__(self):
+        super().__init__(409, "ticket_closed", "This ticket is already closed.")
 
 
 class UnknownCustomer(APIError):
@@ -38,7 +45,7 @@ class KnownCustomer:
     """The desk's replica of a sales customer: just what tickets need to name and route it."""
 
     customer_id: str
-    owner_id: str
+    owner_id: str | None
     channel: str
     name: str
 
@@ -46,7 +53,13 @@ class KnownCustomer:
 @dataclass
 class TicketOpened:
     ticket: "Ticket"
-    customer_owner_id: str
+    customer_owner_id: str | None
+
+
+@dataclass
+class TicketClosed:
+    ticket: "Ticket"
+    customer_owner_id: str | None
 
 
 @dataclass
@@ -62,6 +75,9 @@ class Ticket:
     opened_at: datetime
     channel: str
     description: str | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    resolution: str | None = None
     version: int = 1
     events: list = field(default_factory=list, compare=False, repr=False)
 
@@ -96,3 +112,15 @@ class Ticket:
         )
         ticket.events.append(TicketOpened(ticket, customer_owner_id=customer.owner_id))
         return ticket
+
+    def close(self, customer: KnownCustomer, user_id: str, now: datetime, resolution: str | None = None) -> None:
+        """Done with: the ticket no longer keeps its customer's lead from being recycled."""
+        if self.status == CLOSED:
+            raise TicketClosedAlready()
+        if resolution is not None and len(resolution) > RESOLUTION_MAX:
+            raise ValueError(f"a resolution has at most {RESOLUTION_MAX} characters")
+        self.status = CLOSED
+        self.closed_at = now
+        self.closed_by = user_id
+        self.resolution = resolution
+        self.events.append(TicketClosed(self, customer_owner_id=customer.owner_id))

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from crm_shared.envelope import Envelope, format_time
 from service_desk.config import EVENT_PREFIX
-from service_desk.domain import TicketOpened
+from service_desk.domain import TicketClosed, TicketOpened
 
 TICKET_OPENED = f"{EVENT_PREFIX}.ticket.opened.v1"
+TICKET_CLOSED = f"{EVENT_PREFIX}.ticket.closed.v1"
 
 
 def to_envelope(event) -> Envelope:
@@ -24,4 +25,17 @@ def to_envelope(event) -> Envelope:
         }
         # The producer is the service part of the event name, as subscribers expect.
         return Envelope.new(TICKET_OPENED, payload, producer=EVENT_PREFIX)
+    if isinstance(event, TicketClosed):
+        ticket = event.ticket
+        payload = {
+            "ticket_id": ticket.id,
+            "customer_id": ticket.customer_id,
+            "customer_owner_id": event.customer_owner_id,
+            "channel": ticket.channel,
+            "status": ticket.status,
+            "resolution": ticket.resolution,
+            "closed_by": ticket.closed_by,
+            "closed_at": format_time(ticket.closed_at),
+        }
+        return Envelope.new(TICKET_CLOSED, payload, producer=EVENT_PREFIX)
     raise TypeError(f"no wire form for {type(event).__name__}")

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from crm_shared.envelope import Envelope
+from crm_shared.envelope import Envelope, parse_time
 from service_desk.domain import KnownCustomer
 from service_desk.uow import ServiceDeskUnitOfWork
 
 CUSTOMER_CREATED = "sales.customer.created.v1"
+CUSTOMER_RETURNED = "sales.customer.returned.v1"
+CUSTOMER_OWNER_CHANGED = "sales.customer.owner_changed.v1"
 
 
 class InvalidPayload(ValueError):
@@ -36,6 +38,30 @@ def remember_customer(envelope: Envelope, uow: ServiceDeskUnitOfWork) -> None:
     uow.customers.remember(known_customer(envelope.payload))
 
 
+def _time(payload: Mapping[str, Any], key: str):
+    try:
+        return parse_time(_text(payload, key))
+    except ValueError as error:
+        raise InvalidPayload(f"payload field {key!r} must be a UTC time, not {payload.get(key)!r}") from error
+
+
+def forget_owner_of_returned_customer(envelope: Envelope, uow: ServiceDeskUnitOfWork) -> None:
+    """The customer went back to the public pool: its former owner no longer sees or opens its tickets."""
+    payload = envelope.payload
+    uow.customers.change_owner(_text(payload, "customer_id"), None, _time(payload, "returned_at"))
+
+
+def follow_new_owner_of_customer(envelope: Envelope, uow: ServiceDeskUnitOfWork) -> None:
+    """The customer has a new owner in sales: they see and open its tickets now."""
+    payload = envelope.payload
+    owner_id = payload.get("owner_id")
+    owner = _text(payload, "owner_id") if owner_id is not None else None
+    uow.customers.change_owner(_text(payload, "customer_id"), owner, _time(payload, "changed_at"))
+
+
 HANDLERS: dict[str, Callable[[Envelope, ServiceDeskUnitOfWork], None]] = {
     CUSTOMER_CREATED: remember_customer,
+    # Who owns the customer decides which rep sees its tickets: the replica follows sales.
+    CUSTOMER_RETURNED: forget_owner_of_returned_customer,
+    CUSTOMER_OWNER_CHANGED: follow_new_owner_of_customer,
 }

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +26,7 @@ class TicketQuery:
 
 
 class KnownCustomerRepository:
-    """The replica of sales customers, written only by the handler of `sales.customer.created.v1`."""
+    """The replica of sales customers, written only by the handlers of `sales.customer.*` events."""
 
     def __init__(self, session: Session):
         self.session = session
@@ -33,7 +35,17 @@ class KnownCustomerRepository:
         row = self.session.execute(
             select(known_customers).where(known_customers.c.customer_id == customer_id)
         ).mappings().first()
-        return KnownCustomer(**row) if row is not None else None
+        if row is None:
+            return None
+        return KnownCustomer(row["customer_id"], row["owner_id"], row["channel"], row["name"])
+
+    def change_owner(self, customer_id: str, owner_id: str | None, at: datetime) -> None:
+        """Take the owner sales reported at `at`, unless a later change was applied already (events may cross)."""
+        k = known_customers
+        self.session.execute(
+            update(k).where(k.c.customer_id == customer_id, or_(k.c.owner_since.is_(None), k.c.owner_since < at))
+            .values(owner_id=owner_id, owner_since=at)
+        )
 
     def remember(self, customer: KnownCustomer) -> None:
         """Add the customer unless already known (the same fact may arrive under two event ids)."""

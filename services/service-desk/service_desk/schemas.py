@@ -1,7 +1,7 @@
 """Request and response schemas of the service-desk API; unknown fields are refused."""
 from marshmallow import Schema, fields, validate
 
-from service_desk.domain import DESCRIPTION_MAX, NORMAL, PRIORITIES, STATUSES, SUBJECT_MAX
+from service_desk.domain import DESCRIPTION_MAX, NORMAL, PRIORITIES, RESOLUTION_MAX, STATUSES, SUBJECT_MAX
 
 
 class TicketCreateSchema(Schema):
@@ -17,6 +17,10 @@ class TicketCreateSchema(Schema):
     priority = fields.String(load_default=NORMAL, validate=validate.OneOf(PRIORITIES))
 
 
+class TicketCloseSchema(Schema):
+    resolution = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=RESOLUTION_MAX))
+
+
 class TicketSchema(Schema):
     id = fields.String()
     customer_id = fields.String()
@@ -27,6 +31,9 @@ class TicketSchema(Schema):
     opened_by = fields.String()
     opened_at = fields.DateTime()
     channel = fields.String()
+    closed_at = fields.DateTime(allow_none=True)
+    closed_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
     version = fields.Integer()
 
 

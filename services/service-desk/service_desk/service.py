@@ -1,12 +1,14 @@
-"""The use cases of the service desk: opening tickets and who may see which. The only place that commits."""
+"""The use cases of the service desk: opening and closing tickets, and who may see which. The only place that commits."""
 from __future__ import annotations
 
 from typing import Callable
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SALES_REP, SERVICE_AGENT, SERVICE_MANAGER, Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import NotFound
-from service_desk.domain import KnownCustomer, Ticket, UnknownCustomer
+from service_desk.domain import KnownCustomer, Ticket, TicketClosedAlready, UnknownCustomer
 from service_desk.repository import TicketQuery
 from service_desk.uow import ServiceDeskUnitOfWork
 
@@ -38,6 +40,25 @@ def open_ticket(uow_factory: UowFactory, fields: dict, opener: Identity) -> Tick
         uow.tickets.add(ticket)
         uow.commit()
         return ticket
+
+
+# Who closes tickets: the desk's own people.
+CLOSERS = (ADMIN, SERVICE_AGENT, SERVICE_MANAGER)
+
+
+def close_ticket(uow_factory: UowFactory, ticket_id: str, resolution: str | None, closer: Identity) -> Ticket:
+    """Close an open ticket; 409 `ticket_closed` if it is closed already."""
+    try:
+        with uow_factory() as uow:
+            ticket = uow.tickets.get(ticket_id)
+            customer = uow.customers.get(ticket.customer_id) if ticket is not None else None
+            if ticket is None or customer is None:
+                raise NotFound("ticket", ticket_id)
+            ticket.close(customer, closer.user_id, utc_now(), resolution)
+            uow.commit()
+            return ticket
+    except StaleDataError as error:
+        raise TicketClosedAlready() from error
 
 
 def get_ticket(uow_factory: UowFactory, ticket_id: str, viewer: Identity) -> Ticket:

@@ -265,6 +265,33 @@ def test_a_rep_sends_only_to_their_own_leads(client, rep1, rep2, link, make_lead
     assert mine_only.json["total"] == 0
 
 
+def test_the_deliveries_list_names_each_lead_the_reader_may_see(client, tokens, admin, link, in_directory):
+    in_directory("rep-a", ["sales_rep"], ["team-a"])
+    in_directory("rep-b", ["sales_rep"], ["team-b"])
+    in_directory("manager-a", ["sales_manager"], ["team-a"])
+    rep_a = tokens.headers("rep-a", ["sales_rep"], "rep.a", teams=["team-a"])
+    rep_b = tokens.headers("rep-b", ["sales_rep"], "rep.b", teams=["team-b"])
+    manager_a = tokens.headers("manager-a", ["sales_manager"], "manager.a", teams=["team-a"])
+    made = {}
+    for who, headers in (("a", rep_a), ("b", rep_b)):
+        lead = client.post("/api/v1/leads", json={"company": f"Team {who} Co", "contact_name": f"Contact {who}",
+                                                  "channel": "web", "allow_duplicate": True}, headers=admin).json
+        assert client.post(f"/api/v1/leads/{lead['id']}/claim", headers=headers).status_code == 200
+        made[lead["id"]] = who
+    assert distribute(client, link, admin, lead_ids=list(made)).status_code == 201
+
+    def names(headers):
+        response = client.get(f"/api/v1/materials/{link['id']}/deliveries", headers=headers)
+        assert response.status_code == 200, response.json
+        return sorted((made[d["lead_id"]], d["company"], d["contact_name"]) for d in response.json["items"])
+
+    everyone = [("a", "Team a Co", "Contact a"), ("b", "Team b Co", "Contact b")]
+    assert names(admin) == everyone
+    # Another team's lead: the manager sees the delivery, not whose lead it went to.
+    assert names(manager_a) == [everyone[0], ("b", None, None)]
+    assert names(rep_b) == [everyone[1]]
+
+
 @pytest.mark.parametrize("body, status, code", [
     ({}, 422, "validation_failed"),
     ({"segment": {"regions": ["华东"]}, "lead_ids": ["x"]}, 422, "validation_failed"),

@@ -94,7 +94,9 @@ def test_a_new_next_contact_replaces_the_earlier_reminder_of_the_lead(client, re
     assert [r["note"] for r in client.get("/api/v1/agenda", headers=rep1).json["upcoming"]] == ["Call again"]
 
 
-def test_a_manager_logs_on_a_reps_lead_and_the_reminder_goes_to_the_owner(client, rep1, manager, rep1_lead):
+def test_a_manager_logs_on_a_reps_lead_and_the_reminder_goes_to_the_owner(client, rep1, tokens, in_directory, rep1_lead):
+    in_directory("rep-1", ["sales_rep"], ["east"])
+    manager = tokens.headers("manager-1", ["sales_manager"], "manager", teams=["east"])
     response = log(client, rep1_lead, manager, next_contact_at=in_days(1.5))
     assert response.status_code == 201 and response.json["author_id"] == "manager-1"
     assert len(client.get("/api/v1/agenda", headers=rep1).json["upcoming"]) == 1

@@ -1,16 +1,22 @@
-"""Lead imports from CSV and XLSX: the dry run's report, bulk runs with progress, duplicates, and unsafe files refused."""
+"""Lead imports from CSV and XLSX: the dry run's report, queued runs with progress, duplicates, and unsafe files refused."""
 import io
 import json
+import threading
 import zipfile
+from datetime import timedelta
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from crm_shared.db import outbox
+from crm_shared.envelope import utc_now
 from leads import import_service
 from leads.db import lead_ownership_history, leads
+from leads.db_import_queue import lead_import_queue
 from leads.db_search import lead_imports
+from leads.import_jobs import ImportQueue
+from leads.import_runner import DEFAULT_STALE_SECONDS, MAX_ATTEMPTS, ImportRunner
 
 IMPORTS = "/api/v1/leads/imports"
 MAPPING = {"公司": "company", "联系人": "contact_name", "电话": "phone", "邮箱": "email", "来源": "channel",
@@ -38,10 +44,18 @@ def upload(client, headers, data: bytes, name="leads.csv", **options):
     return client.post(IMPORTS, data=form, headers=headers, content_type="multipart/form-data")
 
 
+def imported(client, headers, data: bytes, name="leads.csv", **options) -> dict:
+    """A real run as the page sees it: queued by the POST, run by a worker's runner, then the job read back."""
+    response = upload(client, headers, data, name, **options)
+    assert response.status_code == 202, response.json
+    ImportRunner(client.application.extensions["crm.uow_factory"]).run_all()
+    return client.get(response.headers["Location"], headers=headers).json
+
+
 def counts(uow_factory) -> dict:
     with uow_factory() as uow:
         return {table.name: uow.session.execute(select(func.count()).select_from(table)).scalar_one()
-                for table in (leads, lead_imports, outbox)}
+                for table in (leads, lead_imports, lead_import_queue, outbox)}
 
 
 GOOD = [("安徽锦佳信息技术有限公司", "王芳", "138 0013 8000", "wang@jinjia.cn", "fair", "vip;华东"),
@@ -63,13 +77,22 @@ def test_a_dry_run_reports_every_bad_row_and_writes_nothing(client, manager, uow
     assert counts(uow_factory) == before
 
 
-def test_a_real_run_imports_the_good_rows_and_publishes_one_created_event_each(client, manager, uow_factory):
+def test_a_real_run_is_queued_and_the_worker_imports_the_good_rows_with_one_created_event_each(
+        client, manager, uow_factory):
     response = upload(client, manager, csv_bytes(GOOD + [("", "No Company", "", "", "web", "")]))
-    assert response.status_code == 201, response.json
-    job = response.json
+    assert response.status_code == 202, response.json
+    queued = response.json
+    assert (queued["status"], queued["total"], queued["processed"], queued["created"]) == ("queued", 4, 0, 0)
+    assert response.headers["Location"] == f"{IMPORTS}/{queued['id']}"
+    assert counts(uow_factory)[leads.name] == 0
+    assert client.get(response.headers["Location"], headers=manager).json["status"] == "queued"
+    assert ImportRunner(uow_factory).run_all() == [queued["id"]]
+    job = client.get(response.headers["Location"], headers=manager).json
     assert (job["status"], job["total"], job["processed"], job["created"], job["failed"]) == ("completed", 4, 4, 3, 1)
     assert job["errors"][0]["row"] == 5
-    assert client.get(f"{IMPORTS}/{job['id']}", headers=manager).json == job
+    assert ImportRunner(uow_factory).run_all() == []
+    with uow_factory() as uow:
+        assert uow.session.execute(select(func.count()).select_from(lead_import_queue)).scalar_one() == 0
     with uow_factory() as uow:
         names = list(uow.session.scalars(select(outbox.c.name)))
     assert names == ["leads.lead.created.v1"] * 3
@@ -78,7 +101,7 @@ def test_a_real_run_imports_the_good_rows_and_publishes_one_created_event_each(c
 
 
 def test_an_import_to_an_owner_gives_them_the_leads_with_history(client, manager, rep1, uow_factory):
-    job = upload(client, manager, csv_bytes(GOOD[:2]), owner_id="rep-1").json
+    job = imported(client, manager, csv_bytes(GOOD[:2]), owner_id="rep-1")
     assert job["created"] == 2
     mine = client.get("/api/v1/leads/search", query_string={"owner": "me"}, headers=rep1).json["items"]
     assert sorted(m["status"] for m in mine) == ["claimed", "claimed"]
@@ -92,38 +115,38 @@ def test_an_import_to_an_owner_gives_them_the_leads_with_history(client, manager
 def test_the_job_row_advances_in_committed_steps(client, manager, uow_factory, monkeypatch):
     monkeypatch.setattr(import_service, "CHUNK", 2)
     seen = []
-    real_chunk = import_service._import_chunk
+    real_hold = ImportQueue.hold
 
-    def watching(uow, chunk, sieve, pool_id, owner_id, importer, import_id, counts_so_far):
-        # What another request would read right now, from its own transaction.
+    def watching(queue, import_id, runner):
+        # What another request reads as each of the runner's transactions begins (before it locks SQLite).
         with uow_factory() as other:
-            seen.append(other.imports.get(import_id)["processed"])
-        return real_chunk(uow, chunk, sieve, pool_id, owner_id, importer, import_id, counts_so_far)
+            seen.append((other.imports.get(import_id)["status"], other.imports.get(import_id)["processed"]))
+        return real_hold(queue, import_id, runner)
 
-    monkeypatch.setattr(import_service, "_import_chunk", watching)
+    monkeypatch.setattr(ImportQueue, "hold", watching)
     rows = [(f"Company {n}", f"Person {n}", f"1380013{n:04d}", "", "web", "") for n in range(7)]
-    job = upload(client, manager, csv_bytes(rows)).json
-    assert seen == [0, 2, 4, 6]
+    job = imported(client, manager, csv_bytes(rows))
+    assert seen == [("running", 0), ("running", 0), ("running", 2), ("running", 4), ("running", 6), ("running", 7)]
     assert (job["processed"], job["created"], job["status"]) == (7, 7, "completed")
 
 
 def test_duplicates_in_the_pool_and_in_the_file_are_skipped(client, manager, uow_factory):
-    assert upload(client, manager, csv_bytes(GOOD[:1])).json["created"] == 1
+    assert imported(client, manager, csv_bytes(GOOD[:1]))["created"] == 1
     rows = [GOOD[0], GOOD[1], ("Acme Again", "J. Smith", "", "JOHN@acme.com", "web", "")]
     dry = upload(client, manager, csv_bytes(rows), dry_run=True).json
     assert (dry["would_create"], dry["would_skip"]) == (1, 2)
-    job = upload(client, manager, csv_bytes(rows), on_duplicate="skip").json
+    job = imported(client, manager, csv_bytes(rows), on_duplicate="skip")
     assert (job["created"], job["skipped"], job["merged"]) == (1, 2, 0)
     with uow_factory() as uow:
         assert uow.session.execute(select(func.count()).select_from(leads)).scalar_one() == 2
 
 
 def test_duplicates_merged_fill_in_what_the_existing_lead_lacks(client, manager):
-    upload(client, manager, csv_bytes([("锦佳", "王芳", "13800138000", "", "web", "")]))
+    imported(client, manager, csv_bytes([("锦佳", "王芳", "13800138000", "", "web", "")]))
     rows = [("锦佳 second", "王芳", "13800138000", "wang@jinjia.cn", "web", "vip"),
             ("New Co", "Zhao", "13900139000", "", "web", ""),
             ("New Co copy", "Zhao", "13900139000", "zhao@new.cn", "web", "")]
-    job = upload(client, manager, csv_bytes(rows), on_duplicate="merge").json
+    job = imported(client, manager, csv_bytes(rows), on_duplicate="merge")
     assert (job["created"], job["merged"], job["skipped"]) == (1, 2, 0)
     found = {f["company"]: f for f in client.get("/api/v1/leads/search", query_string={"q": "1380013"},
                                                  headers=manager).json["items"]}
@@ -133,20 +156,20 @@ def test_duplicates_merged_fill_in_what_the_existing_lead_lacks(client, manager)
 
 
 def test_duplicates_are_imported_when_allowed(client, manager):
-    upload(client, manager, csv_bytes(GOOD[:1]))
-    assert upload(client, manager, csv_bytes(GOOD[:1]), on_duplicate="allow").json["created"] == 1
+    imported(client, manager, csv_bytes(GOOD[:1]))
+    assert imported(client, manager, csv_bytes(GOOD[:1]), on_duplicate="allow")["created"] == 1
 
 
 def test_xlsx_files_import_like_csv_with_numbers_as_text(client, manager):
     rows = [("安徽锦佳信息技术有限公司", "王芳", 13800138000, "wang@jinjia.cn", "fair", None)]
-    job = upload(client, manager, xlsx_bytes(rows), name="leads.xlsx").json
+    job = imported(client, manager, xlsx_bytes(rows), name="leads.xlsx")
     assert (job["file_format"], job["created"]) == ("xlsx", 1)
     found = client.get("/api/v1/leads/search", query_string={"q": "锦佳"}, headers=manager).json["items"]
     assert found[0]["phone"] == "13800138000"
 
 
 def test_gb18030_csv_files_from_chinese_excel_are_read(client, manager):
-    job = upload(client, manager, csv_bytes(GOOD, encoding="gb18030")).json
+    job = imported(client, manager, csv_bytes(GOOD, encoding="gb18030"))
     assert job["created"] == 3
 
 
@@ -231,3 +254,116 @@ def test_only_managers_import_and_only_the_importer_reads_the_job(client, manage
     other_manager = tokens.headers("manager-2", ["sales_manager"])
     assert client.get(f"{IMPORTS}/{job['id']}", headers=other_manager).status_code == 404
     assert client.get(f"{IMPORTS}/nope", headers=manager).status_code == 404
+
+
+# -- the runner: resumed, given back, failed -----------------------------------------------------------
+
+class WorkerKilled(BaseException):
+    """Stands for the worker process dying mid-chunk: nothing of the runner's own handling runs."""
+
+
+def dying_on_chunk(monkeypatch, number: int) -> list:
+    """Make the runner's `number`th chunk (1-based) die before it commits; the calls so far are counted."""
+    calls = []
+    real_chunk = import_service._import_chunk
+
+    def chunk(*args):
+        calls.append(len(args[1]))
+        if len(calls) == number:
+            raise WorkerKilled()
+        return real_chunk(*args)
+
+    monkeypatch.setattr(import_service, "_import_chunk", chunk)
+    return calls
+
+
+def lead_companies(uow_factory) -> list[str]:
+    with uow_factory() as uow:
+        return sorted(uow.session.scalars(select(leads.c.company)))
+
+
+def published_names(uow_factory) -> list[str]:
+    with uow_factory() as uow:
+        return list(uow.session.scalars(select(outbox.c.name)))
+
+
+ROWS = [(f"Company {n}", f"Person {n}", f"1390013{n:04d}", "", "web", "") for n in range(7)]
+
+
+def test_a_stale_import_is_resumed_after_its_committed_rows_without_doubling_leads(
+        client, manager, uow_factory, monkeypatch):
+    monkeypatch.setattr(import_service, "CHUNK", 2)
+    dying_on_chunk(monkeypatch, 3)
+    queued = upload(client, manager, csv_bytes(ROWS)).json
+    with pytest.raises(WorkerKilled):
+        ImportRunner(uow_factory).run_next()
+    job = client.get(f"{IMPORTS}/{queued['id']}", headers=manager).json
+    assert (job["status"], job["processed"], job["created"]) == ("running", 4, 4)
+
+    later = ImportRunner(uow_factory)
+    assert later.run_all() == []  # the dead runner's heartbeat is still fresh
+    assert later.run_all(utc_now() + later.stale_after + timedelta(seconds=1)) == [queued["id"]]
+    job = client.get(f"{IMPORTS}/{queued['id']}", headers=manager).json
+    assert (job["status"], job["processed"], job["created"], job["message"]) == ("completed", 7, 7, None)
+    assert lead_companies(uow_factory) == sorted(row[0] for row in ROWS)
+    assert published_names(uow_factory) == ["leads.lead.created.v1"] * 7
+
+
+def test_an_import_whose_runner_keeps_dying_is_failed_saying_how_far_it_got(client, manager, uow_factory, monkeypatch):
+    monkeypatch.setattr(import_service, "CHUNK", 2)
+    calls = dying_on_chunk(monkeypatch, 2)
+    queued = upload(client, manager, csv_bytes(ROWS)).json
+    moment = utc_now()
+    for attempt in range(MAX_ATTEMPTS):
+        calls.clear()
+        with pytest.raises(WorkerKilled):
+            ImportRunner(uow_factory).run_next(moment)
+        moment += timedelta(seconds=DEFAULT_STALE_SECONDS + 1)
+    assert ImportRunner(uow_factory).run_next(moment) == queued["id"]
+    job = client.get(f"{IMPORTS}/{queued['id']}", headers=manager).json
+    # Each attempt committed one chunk before dying on the next.
+    assert (job["status"], job["processed"], job["created"]) == ("failed", 6, 6)
+    assert "stopped 3 times" in job["message"] and "6 of 7 rows" in job["message"]
+    assert counts(uow_factory)[lead_import_queue.name] == 0
+    assert len(lead_companies(uow_factory)) == 6
+
+
+def test_a_runner_told_to_stop_gives_the_import_back_between_chunks(client, manager, uow_factory, monkeypatch):
+    monkeypatch.setattr(import_service, "CHUNK", 2)
+    stop = threading.Event()
+    real_chunk = import_service._import_chunk
+
+    def chunk_then_stop(*args):
+        real_chunk(*args)
+        stop.set()
+
+    monkeypatch.setattr(import_service, "_import_chunk", chunk_then_stop)
+    queued = upload(client, manager, csv_bytes(ROWS)).json
+    assert ImportRunner(uow_factory).run_next(stop=stop) == queued["id"]
+    job = client.get(f"{IMPORTS}/{queued['id']}", headers=manager).json
+    assert (job["status"], job["processed"]) == ("queued", 2)
+    monkeypatch.setattr(import_service, "_import_chunk", real_chunk)
+    assert ImportRunner(uow_factory).run_all() == [queued["id"]]  # at once: giving back is not dying
+    job = client.get(f"{IMPORTS}/{queued['id']}", headers=manager).json
+    assert (job["status"], job["created"]) == ("completed", 7)
+    assert len(lead_companies(uow_factory)) == 7
+
+
+def test_an_import_that_breaks_is_failed_with_the_reason_and_its_file_removed(client, manager, uow_factory, monkeypatch):
+    monkeypatch.setattr(import_service, "CHUNK", 2)
+    real_chunk = import_service._import_chunk
+    calls = []
+
+    def breaking(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real_chunk(*args)
+
+    monkeypatch.setattr(import_service, "_import_chunk", breaking)
+    queued = upload(client, manager, csv_bytes(ROWS)).json
+    assert ImportRunner(uow_factory).run_all() == [queued["id"]]
+    job = client.get(f"{IMPORTS}/{queued['id']}", headers=manager).json
+    assert (job["status"], job["created"]) == ("failed", 2)
+    assert job["message"] == "Stopped after 2 rows: RuntimeError: disk full"
+    assert counts(uow_factory)[lead_import_queue.name] == 0

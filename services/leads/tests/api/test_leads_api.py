@@ -49,7 +49,7 @@ def test_of_two_simultaneous_claims_exactly_one_wins(app, rep1, rep2, manager, n
     assert published().count("leads.lead.claimed.v1") == 1
 
 
-def test_a_rep_sees_the_pool_and_their_own_leads_but_not_another_reps(client, rep1, rep2, manager, new_lead):
+def test_a_rep_sees_the_pool_and_their_own_leads_but_not_another_reps(client, rep1, rep2, manager, admin, new_lead):
     mine = client.post("/api/v1/leads", json=new_lead, headers=manager).json
     theirs = client.post("/api/v1/leads", json={**new_lead, "company": "Other"}, headers=manager).json
     client.post("/api/v1/leads", json={**new_lead, "company": "Pool"}, headers=manager)
@@ -58,7 +58,7 @@ def test_a_rep_sees_the_pool_and_their_own_leads_but_not_another_reps(client, re
     listed = client.get("/api/v1/leads", headers=rep1).json
     assert sorted(l["company"] for l in listed["items"]) == ["Acme 上海", "Pool"]
     assert client.get(f"/api/v1/leads/{theirs['id']}", headers=rep1).status_code == 404
-    assert client.get("/api/v1/leads", headers=manager).json["total"] == 3
+    assert client.get("/api/v1/leads", headers=admin).json["total"] == 3
     assert [l["id"] for l in client.get("/api/v1/leads?owner=me", headers=rep1).json["items"]] == [mine["id"]]
 
 

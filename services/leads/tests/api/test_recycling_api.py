@@ -105,12 +105,12 @@ def test_a_rep_locks_leads_up_to_the_pools_limit_and_unlocks_to_lock_another(cli
 
 
 def test_only_the_owner_locks_a_lead_and_a_pool_without_a_policy_has_no_locks(
-        client, rep1, rep2, manager, set_policy, claimed, new_lead):
+        client, rep1, rep2, manager, admin, set_policy, claimed, new_lead):
     lead = claimed()
     refused(client.post(f"/api/v1/leads/{lead['id']}/lock", headers=rep1), 403, "lock_limit_reached")
     set_policy(POLICY)
     refused(client.post(f"/api/v1/leads/{lead['id']}/lock", headers=rep2), 404, "not_found")
-    refused(client.post(f"/api/v1/leads/{lead['id']}/lock", headers=manager), 403, "not_lead_owner")
+    refused(client.post(f"/api/v1/leads/{lead['id']}/lock", headers=admin), 403, "not_lead_owner")
     unclaimed = client.post("/api/v1/leads", json=new_lead, headers=manager).json
     refused(client.post(f"/api/v1/leads/{unclaimed['id']}/lock", headers=rep1), 403, "not_lead_owner")
 
@@ -152,3 +152,38 @@ def test_the_preview_is_for_pool_admins_and_managers_and_checks_its_input(client
     refused(client.get("/api/v1/pools/no-such-pool/recycle-preview", headers=manager), 404, "not_found")
     empty = client.get(url, headers=manager).json
     assert empty["policy"] is None and empty["items"] == []
+
+
+def test_the_preview_evaluates_a_policy_not_saved_yet_and_saves_nothing(client, manager, set_policy, claimed, snapshot):
+    set_policy({"no_follow_up_days": 30})
+    idle = claimed(company="Idle Co")
+    url = f"/api/v1/pools/{DEFAULT_LEAD_POOL_ID}/recycle-preview"
+    at = (utc_now() + timedelta(days=9)).isoformat()
+    assert client.get(url, query_string={"at": at}, headers=manager).json["counts"]["recycle"] == 0
+    before = snapshot()
+    unsaved = client.post(url, json={"policy": POLICY, "at": at}, headers=manager)
+    assert unsaved.status_code == 200, unsaved.json
+    [item] = unsaved.json["items"]
+    assert (item["lead_id"], item["decision"], item["rule"]) == (idle["id"], "recycle", "no_follow_up_days")
+    assert unsaved.json["policy"]["no_follow_up_days"] == 7
+    assert snapshot() == before
+    saved = client.get(f"/api/v1/pools/{DEFAULT_LEAD_POOL_ID}", headers=manager).json["rules"]["recycle"]
+    assert saved["no_follow_up_days"] == 30
+
+
+@pytest.mark.parametrize("policy, key", [
+    ({"no_follow_up_days": 0}, "no_follow_up_days"),
+    ({"no_follow_up_days": 7, "tiers": [{"day": 3, "action": "recycle"}, {"day": 5, "action": "remind_rep"}]},
+     "tiers.1"),
+    ({"no_follow_up_days": 7, "sometimes": 1}, "sometimes"),
+])
+def test_an_unsaved_policy_is_checked_as_saving_checks_it(client, manager, rep1, snapshot, policy, key):
+    url = f"/api/v1/pools/{DEFAULT_LEAD_POOL_ID}/recycle-preview"
+    before = snapshot()
+    body = refused(client.post(url, json={"policy": policy}, headers=manager), 422, "validation_failed")
+    assert key in body["errors"] and key in body["message"]
+    refused(client.post(url, json={}, headers=manager), 422, "validation_failed")
+    refused(client.post(url, json={"policy": None}, headers=manager), 422, "validation_failed")
+    refused(client.post(url, json={"policy": POLICY, "extra": 1}, headers=manager), 422, "validation_failed")
+    refused(client.post(url, json={"policy": POLICY}, headers=rep1), 403, "not_a_pool_admin")
+    assert snapshot() == before

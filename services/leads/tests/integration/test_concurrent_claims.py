@@ -1,41 +1,14 @@
 """Claim rules under concurrency on real PostgreSQL: one winner per lead, quotas and capacity hold."""
-import threading
 
 import pytest
-from sqlalchemy.engine import make_url
 
+from crm_shared.testing import all_at_once
 from leads.pools import DEFAULT_LEAD_POOL_ID
 
-pytestmark = pytest.mark.integration
+# Concurrency is checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 CLAIMERS = 20
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrency is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
-
-
-def all_at_once(app, requests):
-    """Send (path, json, headers) requests from as many threads at the same moment; the answers' statuses and bodies."""
-    barrier = threading.Barrier(len(requests))
-    answers = []
-    lock = threading.Lock()
-
-    def send(path, body, headers):
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(path, json=body, headers=headers)
-        with lock:
-            answers.append((response.status_code, response.json))
-
-    threads = [threading.Thread(target=send, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
 
 
 def make_leads(client, manager, new_lead, count):
@@ -67,22 +40,24 @@ def test_twenty_concurrent_claims_by_one_rep_with_a_quota_of_five_give_exactly_f
     assert published().count("leads.lead.claimed.v1") == 5
 
 
-def test_concurrent_batch_claims_by_one_rep_never_exceed_the_private_capacity(app, client, tokens, manager, new_lead):
+def test_concurrent_batch_claims_by_one_rep_never_exceed_the_private_capacity(
+        app, client, tokens, manager, admin, new_lead):
     set_rules(client, manager, max_private_leads=7)
     lead_ids = make_leads(client, manager, new_lead, 2 * CLAIMERS)
     rep = tokens.headers("rep-1", ["sales_rep"])
     batches = [lead_ids[i:i + 2] for i in range(0, len(lead_ids), 2)]
     answers = all_at_once(app, [("/api/v1/leads/claim", {"lead_ids": batch}, rep) for batch in batches])
     assert sorted(status for status, _ in answers) == [200] * 3 + [403] * (CLAIMERS - 3), answers
-    held = client.get("/api/v1/leads?owner=rep-1", headers=manager).json["total"]
+    held = client.get("/api/v1/leads?owner=rep-1", headers=admin).json["total"]
     assert held == 6
 
 
-def test_concurrent_claims_by_a_teams_members_never_exceed_the_team_capacity(app, client, tokens, manager, new_lead):
+def test_concurrent_claims_by_a_teams_members_never_exceed_the_team_capacity(
+        app, client, tokens, manager, admin, new_lead):
     set_rules(client, manager, max_team_leads=4)
     lead_ids = make_leads(client, manager, new_lead, CLAIMERS)
     members = [tokens.headers(f"rep-{n}", ["sales_rep"], teams=["team-a"]) for n in range(CLAIMERS)]
     answers = all_at_once(app, [(f"/api/v1/leads/{lead_id}/claim", None, headers)
                                 for lead_id, headers in zip(lead_ids, members)])
     assert sorted(status for status, _ in answers) == [200] * 4 + [403] * (CLAIMERS - 4), answers
-    assert client.get("/api/v1/leads?status=claimed", headers=manager).json["total"] == 4
+    assert client.get("/api/v1/leads?status=claimed", headers=admin).json["total"] == 4

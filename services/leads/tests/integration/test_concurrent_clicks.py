@@ -2,17 +2,11 @@
 import threading
 
 import pytest
-from sqlalchemy.engine import make_url
 
-pytestmark = pytest.mark.integration
+# Concurrency is checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 CLICKERS = 20
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrency is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
 
 
 def test_twenty_simultaneous_clicks_on_one_link_count_twenty_and_publish_one_event(

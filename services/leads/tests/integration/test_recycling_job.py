@@ -45,8 +45,8 @@ def claimed(client, manager, rep1, new_lead):
 
 
 @pytest.fixture
-def lead_of(client, manager):
-    return lambda lead: client.get(f"/api/v1/leads/{lead['id']}", headers=manager).json
+def lead_of(client, admin):
+    return lambda lead: client.get(f"/api/v1/leads/{lead['id']}", headers=admin).json
 
 
 def events(uow_factory, name):

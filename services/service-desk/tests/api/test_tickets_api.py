@@ -30,7 +30,7 @@ def test_an_agent_opens_a_ticket_for_a_known_customer_in_its_channel(client, age
     assert response.status_code == 201, response.json
     ticket = response.json
     assert set(ticket) == {"id", "customer_id", "subject", "description", "priority", "status", "opened_by",
-                           "opened_at", "channel", "version"}
+                           "opened_at", "channel", "closed_at", "closed_by", "resolution", "version"}
     assert (ticket["customer_id"], ticket["status"], ticket["priority"], ticket["channel"]) == (
         customer_id, "new", "normal", "partner")
     assert (ticket["opened_by"], ticket["description"], ticket["version"]) == ("agent-1", "Since Monday.", 1)
@@ -165,8 +165,41 @@ def test_the_openapi_document_describes_every_endpoint(client):
     paths = client.get("/openapi.json").json["paths"]
     assert {"/api/v1/tickets", "/api/v1/tickets/{ticket_id}"} <= set(paths)
     assert {"get", "post"} <= set(paths["/api/v1/tickets"])
+    assert "/api/v1/tickets/{ticket_id}/close" in paths
 
 
 def test_health_and_readiness_answer_without_a_token(client):
     assert client.get("/health").json == {"status": "ok", "service": "service-desk"}
     assert client.get("/ready").json == {"status": "ready", "service": "service-desk"}
+
+
+def test_an_agent_closes_a_ticket_once_and_the_close_is_published(client, agent, customer_created, published):
+    customer_id = customer_created(owner_id="rep-1")
+    ticket = open_ticket(client, agent, customer_id).json
+    closed = client.post(f"/api/v1/tickets/{ticket['id']}/close", json={"resolution": "Fixed in 4.2"}, headers=agent)
+    assert closed.status_code == 200, closed.json
+    assert (closed.json["status"], closed.json["closed_by"], closed.json["resolution"]) == ("closed", "agent-1", "Fixed in 4.2")
+    assert closed.json["closed_at"] and closed.json["version"] == 2
+    event = published()[-1]
+    assert event["name"] == "service_desk.ticket.closed.v1"
+    assert set(event["payload"]) == set(contract("service_desk.ticket.closed.v1").payload)
+    assert (event["payload"]["ticket_id"], event["payload"]["customer_owner_id"]) == (ticket["id"], "rep-1")
+    before = len(published())
+    assert_error(client.post(f"/api/v1/tickets/{ticket['id']}/close", json={}, headers=agent), 409, "ticket_closed")
+    assert len(published()) == before
+    assert client.get("/api/v1/tickets?status=closed", headers=agent).json["total"] == 1
+
+
+def test_closing_tickets_refuses_bad_input_and_people_outside_the_desk(client, agent, headers, customer_created, row_counts):
+    ticket = open_ticket(client, agent, customer_created(owner_id="rep-1")).json
+    before = row_counts()
+    close = lambda body, who=agent, ticket_id=ticket["id"]: client.post(  # noqa: E731
+        f"/api/v1/tickets/{ticket_id}/close", json=body, headers=who)
+    assert "resolution" in assert_error(close({"resolution": "x" * 2001}), 422)["errors"]
+    assert "resolution" in assert_error(close({"resolution": 12}), 422)["errors"]
+    assert "colour" in assert_error(close({"colour": "red"}), 422)["errors"]
+    assert_error(close({}, ticket_id=str(uuid.uuid4())), 404, "not_found")
+    assert_error(close({}, headers("rep-1", "sales_rep")), 403)
+    assert_error(close({}, headers("boss", "sales_manager")), 403)
+    assert row_counts() == before
+    assert client.get(f"/api/v1/tickets/{ticket['id']}", headers=agent).json["status"] == "new"
