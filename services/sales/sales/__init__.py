@@ -1,4 +1,4 @@
-"""The sales service: customers made from converted leads."""
+"""The sales service: customers made from converted leads, and their opportunities."""
 from __future__ import annotations
 
 from flask import Flask
@@ -10,7 +10,12 @@ from crm_shared.web import create_service_app
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; nothing connects before the first request."""
-    from sales.api import blp
+    from sales.api import blp, opportunities_blp
+    from sales.approvals_api import approvals_blp
+    from sales.contract_files import ContractFileStore
+    from sales.contracts_api import contracts_blp
+    from sales.orders_api import orders_blp
+    from sales.pipeline_api import levels_blp, pipeline_blp, products_blp
     from sales.config import load_settings
     from sales.db import start_mappers
     from sales.uow import SalesUnitOfWork
@@ -22,7 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     return create_service_app(
         settings=settings,
         title="CRM sales",
-        blueprints=[blp],
+        blueprints=[blp, opportunities_blp, orders_blp, contracts_blp, approvals_blp, pipeline_blp, products_blp,
+                    levels_blp],
         engine=engine,
-        extensions={"crm.uow_factory": lambda: SalesUnitOfWork(session_factory)},
+        extensions={"crm.uow_factory": lambda: SalesUnitOfWork(session_factory),
+                    "sales.contract_file_store": ContractFileStore.from_settings(settings)},
     )

@@ -1,18 +1,54 @@
-"""The sales unit of work: one transaction with the customer repository and the outbox."""
+"""The sales unit of work: one transaction with the repositories, the ownership history and the outbox."""
+from crm_shared.directory import Directory
 from crm_shared.uow import UnitOfWork
+from sales.deal_events import deal_envelope
+from sales.deal_repository import ApprovalRepository, ContractRepository, OrderRepository
+from sales.db_customers_pipeline import directory
 from sales.events import to_envelope
-from sales.repository import CustomerRepository
+from sales.people_repository import CustomerContacts, CustomerLevels, CustomerTeams
+from sales.permissions import Permissions
+from sales.pipeline_repository import Board, OpportunityLines, Products, StageHistory, Stages
+from sales.repository import CustomerRepository, OpportunityRepository, OwnershipHistory
 
 
 class SalesUnitOfWork(UnitOfWork):
     def __enter__(self):
         super().__enter__()
         self.customers = CustomerRepository(self.session)
+        self.opportunities = OpportunityRepository(self.session)
+        self.history = OwnershipHistory(self.session)
+        self.orders = OrderRepository(self.session)
+        self.contracts = ContractRepository(self.session)
+        self.approvals = ApprovalRepository(self.session)
+        self.directory = Directory(self.session, directory)
+        self.permissions = Permissions(self.session, self.directory)
+        self.contacts = CustomerContacts(self.session)
+        self.teams = CustomerTeams(self.session)
+        self.levels = CustomerLevels(self.session)
+        self.stages = Stages(self.session)
+        self.stage_history = StageHistory(self.session)
+        self.products = Products(self.session)
+        self.lines = OpportunityLines(self.session)
+        self.board = Board(self.session)
         return self
+
+    def commit(self) -> None:
+        # Every change of hands a customer recorded is kept, in the same transaction as the change.
+        for customer in self.customers.seen.values():
+            self.history.add(customer.ownership_changes)
+            customer.ownership_changes.clear()
+        # And every stage an opportunity moved through.
+        for opportunity in self.opportunities.seen.values():
+            self.stage_history.add(opportunity.stage_changes)
+            opportunity.stage_changes.clear()
+        super().commit()
 
     def collect_new_events(self):
         envelopes = []
-        for customer in self.customers.seen.values():
-            envelopes.extend(to_envelope(event) for event in customer.events)
-            customer.events.clear()
+        for aggregate in [*self.customers.seen.values(), *self.opportunities.seen.values()]:
+            envelopes.extend(to_envelope(event) for event in aggregate.events)
+            aggregate.events.clear()
+        for aggregate in [*self.orders.seen.values(), *self.contracts.seen.values()]:
+            envelopes.extend(deal_envelope(event) for event in aggregate.events)
+            aggregate.events.clear()
         return envelopes

@@ -2,6 +2,7 @@
 from crm_shared.db import make_engine, make_session_factory
 from crm_shared.worker import run_worker
 from sales.config import load_settings
+from sales.contract_service import contract_jobs
 from sales.db import start_mappers
 from sales.handlers import HANDLERS
 from sales.uow import SalesUnitOfWork
@@ -17,7 +18,8 @@ def main() -> None:
         engine=engine,
         uow_factory=lambda: SalesUnitOfWork(session_factory),
         handlers=HANDLERS,
-        jobs=[],
+        # Contracts start, end and come up for renewal by date.
+        jobs=contract_jobs(lambda: SalesUnitOfWork(session_factory)),
     )
 
 

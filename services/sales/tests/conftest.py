@@ -64,3 +64,19 @@ def convert(deliver) -> Callable[..., Envelope]:
         return envelope
 
     return converted
+
+
+@pytest.fixture
+def in_directory(deliver) -> Callable[..., None]:
+    """Tell sales, as the gateway would, that a user has these roles and teams (`gateway.user.changed.v1`)."""
+
+    def user(user_id: str, *team_ids: str, roles=("sales_rep",), active: bool = True,
+             changed_at: str = "2026-11-27T09:30:00Z") -> None:
+        envelope = testing.contract_with(
+            "gateway.user.changed.v1", user_id=user_id, username=user_id, display_name=user_id, roles=list(roles),
+            team_ids=list(team_ids), teams=[{"id": t, "name": t} for t in team_ids], active=active,
+            changed_at=changed_at,
+        )
+        assert deliver(envelope) is True
+
+    return user
