@@ -19,7 +19,9 @@ HANDLER_MODULES = {
     "reporting": "reporting.handlers",
     "gateway": "gateway.handlers",
 }
-EVENT_MODULES = {"leads": "leads.events", "sales": "sales.events", "service-desk": "service_desk.events"}
+EVENT_MODULES = {
+    "leads": "leads.events", "sales": "sales.events", "service-desk": "service_desk.events", "gateway": "gateway.events",
+}
 
 
 def catalogue_rows() -> dict[str, dict]:
