@@ -1,7 +1,7 @@
 """Lead search latency over 1,000,000 leads: the search endpoint's code path, against the same SQL run raw.
 
     .venv/bin/python bench/bench_lead_search.py [--rows 1000000] [--repeat 3] \
-        [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep URL]
+        [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep URL] [--only KIND,...]
 
 Creates a scratch database on the PostgreSQL server, migrated with the leads migrations, and loads
 `--rows` generated leads into it (half Chinese, half English companies; contacts, phones, e-mails,
@@ -285,7 +285,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
 
 
-def run_queries(url: str, repeat: int, tmp: Path) -> tuple[dict, dict, float, list]:
+def run_queries(url: str, repeat: int, tmp: Path, only: tuple[str, ...] = ()) -> tuple[dict, dict, float, list]:
     settings = testing.service_settings(SERVICE, tmp, url)
     app = create_app(settings)
     caught = CaughtSql(app.extensions["crm.engine"])
@@ -300,6 +300,8 @@ def run_queries(url: str, repeat: int, tmp: Path) -> tuple[dict, dict, float, li
     with psycopg.connect(psycopg_dsn(url)) as raw:
         for round_number in range(repeat + 1):
             for kind, who, args in query_mix():
+                if only and not any(part in kind for part in only):
+                    continue
                 if who not in headers:
                     headers[who] = tokens.headers(who, ["sales_rep"], who, teams=[team_of(int(who[-3:]))])
                 pages = [("", args)]
@@ -376,6 +378,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="measured rounds of the query mix (after one warm-up)")
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", help="a database URL to load once (if it has no leads) and keep for later runs")
+    parser.add_argument("--only", default="", help="comma-separated parts of kind names: run only those kinds")
     args = parser.parse_args()
     os.environ["CRM_TEST_DATABASE_URL"] = args.server
     with tempfile.TemporaryDirectory() as folder:
@@ -392,11 +395,18 @@ def main() -> None:
                 load(url, args.rows)
             else:
                 print(f"reusing {present:,} leads in {make_url(url).database}")
-            app_ms, raw_ms, lookup_ms, slowest = run_queries(url, args.repeat, tmp)
+            print(f"load average before the queries: {_load_average()}")
+            only = tuple(part for part in args.only.split(",") if part)
+            app_ms, raw_ms, lookup_ms, slowest = run_queries(url, args.repeat, tmp, only)
+            print(f"load average after the queries: {_load_average()}")
     report(app_ms, raw_ms, lookup_ms)
     print("\nslowest requests:")
     for elapsed, kind, query, answer in slowest:
         print(f"  {elapsed:7.1f} ms  {kind:30} {query}  {answer}")
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _create_if_missing(url: str) -> None:

@@ -1,7 +1,7 @@
 """Tables of duplicate match keys and import jobs, the search indexes, and the listeners that keep them current."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, Integer, String, Table, delete, func, inspect
+from sqlalchemy import JSON, Column, Index, Integer, String, Table, cast, delete, func, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 
 from crm_shared.db import UtcDateTime
@@ -53,6 +53,12 @@ Index("ix_leads_search_grams", func.string_to_array(leads.c.search_grams, " "),
 Index("ix_leads_region_industry", leads.c.region, leads.c.industry)
 Index("ix_leads_industry", leads.c.industry)
 Index("ix_leads_channel_created", leads.c.channel, leads.c.created_at)
+# Each owner's leads newest first: the "mine" and "my teams'" parts of a rep's search (migration 0014).
+Index("ix_leads_owner_created", leads.c.owner_id, leads.c.created_at, leads.c.id)
+# The tag filter's containment test, written as leads/search_repository.py writes it; its statistics tell
+# the planner how many leads carry a tag (migration 0014).
+Index("ix_leads_tags", cast(leads.c.tags, postgresql.JSONB).label("tags_jsonb"), postgresql_using="gin",
+      postgresql_ops={"tags_jsonb": "jsonb_path_ops"}).ddl_if(dialect="postgresql")
 
 _TEXT_FIELDS = ("company", "contact_name", "phone", "email", "notes")
 _KEY_FIELDS = ("company", "phone", "email")

@@ -53,6 +53,33 @@ def lead_conditions(query: LeadQuery) -> list:
     return conditions
 
 
+def visibility_branches(query: LeadQuery, team_members: Iterable[str] | None = None) -> list[list] | None:
+    """What `lead_conditions` lets a rep or sales manager see, as disjoint parts; None when they see every lead.
+
+    The parts are the pool leads of their pools, their own leads, and their teams' members' leads (given as
+    `team_members`, else the directory's subquery), each without the leads of an earlier part, so a search
+    can fetch each part on its own index and add them up (leads/search_repository.py). A part the status
+    filter rules out is left out: a search for claimed leads cannot find a pool lead.
+    """
+    if not query.visible_to_owner:
+        return None
+    branches = []
+    earlier = []
+    if query.visible_pools and query.status in (None, POOL):
+        in_their_pools = (leads.c.status == POOL) & leads.c.pool_id.in_(query.visible_pools)
+        branches.append([in_their_pools])
+        # status and pool_id are never NULL, so NOT is exact here.
+        earlier.append(~in_their_pools)
+    mine = leads.c.owner_id == query.visible_to_owner
+    branches.append([mine, *earlier])
+    if query.visible_teams:
+        members = (sorted(set(team_members) - {query.visible_to_owner}) if team_members is not None
+                   else members_of_teams(query.visible_teams))
+        if team_members is None or members:
+            branches.append([leads.c.owner_id.in_(members), leads.c.owner_id != query.visible_to_owner, *earlier])
+    return branches
+
+
 class LeadRepository:
     def __init__(self, session: Session):
         self.session = session

@@ -15,7 +15,7 @@ from leads.duplicates import MERGED_ALONG, Merge, match_view, matches_for, merge
 from leads.pools import Member, Pool
 from leads.repository import LeadQuery
 from leads.search import DEFAULT_SORT, decode_cursor, encode_cursor, read_query
-from leads.search_repository import SearchFilters
+from leads.search_repository import Matching, SearchFilters
 from leads.service import lead_views, member_of, visible_lead, visible_query
 from leads.uow import LeadsUnitOfWork
 
@@ -40,14 +40,14 @@ class Search:
     limit: int = 50
 
 
-def _prepare(uow: LeadsUnitOfWork, search: Search, member: Member) -> tuple[list, dict[str, Pool]]:
+def _prepare(uow: LeadsUnitOfWork, search: Search, member: Member) -> tuple[Matching, dict[str, Pool]]:
     query, pools = visible_query(uow, member, search.query)
     masked = tuple(pool_id for pool_id, pool in pools.items() if pool.masks_contacts_for(member))
     filters = SearchFilters(
         text=read_query(search.q), region=search.region, industry=search.industry, campaign=search.campaign,
         tag=search.tag, created_from=search.created_from, created_to=search.created_to, masked_pools=masked,
     )
-    return uow.search.conditions(query, filters), pools
+    return uow.search.matching(query, filters), pools
 
 
 def _cursor_after(search: Search, page: list[Lead]) -> str:

@@ -17,7 +17,7 @@ def _postgresql_only(settings):
 
 
 def plan_of(uow, q: str) -> str:
-    conditions = uow.search.conditions(LeadQuery(), SearchFilters(text=read_query(q)))
+    conditions = uow.search.matching(LeadQuery(), SearchFilters(text=read_query(q))).where()
     from sqlalchemy import select
 
     from leads.db import leads
