@@ -17,6 +17,11 @@ ROUTES: dict[str, str] = {
     "orders": "sales",
     "contracts": "sales",
     "approvals": "sales",
+    "payment-plans": "sales",
+    "installments": "sales",
+    "payments": "sales",
+    "invoices": "sales",
+    "refunds": "sales",
     "tickets": "service-desk",
     "dashboards": "reporting",
 }

@@ -7,7 +7,9 @@ def test_each_resource_belongs_to_its_service():
         "leads": "leads", "pools": "leads", "markets": "leads", "campaigns": "leads", "materials": "leads",
         "track": "leads", "agenda": "leads", "reminders": "leads", "customers": "sales", "opportunities": "sales",
         "pipeline": "sales", "products": "sales", "customer-levels": "sales",
-        "orders": "sales", "contracts": "sales", "approvals": "sales", "tickets": "service-desk", "dashboards": "reporting",
+        "orders": "sales", "contracts": "sales", "approvals": "sales",
+        "payment-plans": "sales", "installments": "sales", "payments": "sales", "invoices": "sales", "refunds": "sales",
+        "tickets": "service-desk", "dashboards": "reporting",
     }
 
 

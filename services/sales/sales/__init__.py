@@ -14,6 +14,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from sales.approvals_api import approvals_blp
     from sales.contract_files import ContractFileStore
     from sales.contracts_api import contracts_blp
+    from sales.invoices_api import invoices_blp
+    from sales.payments_api import installments_blp, payment_plans_blp, payments_blp
+    from sales.refunds_api import refunds_blp
     from sales.orders_api import orders_blp
     from sales.pipeline_api import levels_blp, pipeline_blp, products_blp
     from sales.config import load_settings
@@ -28,7 +31,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         title="CRM sales",
         blueprints=[blp, opportunities_blp, orders_blp, contracts_blp, approvals_blp, pipeline_blp, products_blp,
-                    levels_blp],
+                    levels_blp, payment_plans_blp, installments_blp, payments_blp, invoices_blp,
+                    refunds_blp],
         engine=engine,
         extensions={"crm.uow_factory": lambda: SalesUnitOfWork(session_factory),
                     "sales.contract_file_store": ContractFileStore.from_settings(settings)},

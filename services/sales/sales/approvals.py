@@ -1,6 +1,6 @@
 """The approval engine's domain: flows of steps by role, a request per subject, decisions and their trail.
 
-One small engine for every subject kind (contracts now; payments, invoices and refunds later). A flow is a
+One small engine for every subject kind (contracts, payments, invoices and refunds). A flow is a
 list of steps, each a role and the amount from which it applies; a request keeps the steps that applied
 when it was submitted, so changing a flow never changes a request under way.
 """
@@ -15,7 +15,10 @@ from crm_shared.auth import ADMIN, SALES_MANAGER, Identity
 from sales.deal_rules import DealRuleViolation
 
 CONTRACT = "contract"
-SUBJECT_KINDS = (CONTRACT,)
+PAYMENT = "payment"
+INVOICE = "invoice"
+REFUND = "refund"
+SUBJECT_KINDS = (CONTRACT, PAYMENT, INVOICE, REFUND)
 
 # A request's status.
 PENDING = "pending"
@@ -47,6 +50,10 @@ class FlowStep:
 # The flows a fresh installation starts with (the migration writes them); admins change them.
 DEFAULT_FLOWS: dict[str, tuple[FlowStep, ...]] = {
     CONTRACT: (FlowStep(SALES_MANAGER), FlowStep(ADMIN, Decimal("100000.00"))),
+    # Payments count at once until an administrator gives them a flow.
+    PAYMENT: (),
+    INVOICE: (FlowStep(SALES_MANAGER),),
+    REFUND: (FlowStep(SALES_MANAGER),),
 }
 
 

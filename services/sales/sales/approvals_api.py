@@ -6,14 +6,18 @@ from flask_smorest import Blueprint
 from crm_shared.auth import ADMIN, ROLES, current_identity, require_roles
 from crm_shared.versioning import etag_header, required_version
 from sales import approval_service
-from sales.approvals import APPROVED, CONTRACT, REJECTED, SENT_BACK
+from sales.approvals import APPROVED, CONTRACT, INVOICE, PAYMENT, REFUND, REJECTED, SENT_BACK
 from sales.contract_service import ContractApproval
+from sales.invoice_service import InvoiceApproval
+from sales.payment_service import PaymentApproval
+from sales.refund_service import RefundApproval
 from sales.deal_schemas import ApprovalListSchema, ApprovalRequestSchema, DecisionSchema, FlowSchema, RefusalSchema
 
 approvals_blp = Blueprint("approvals", __name__, url_prefix="/api/v1/approvals", description="Approvals")
 
 # What each kind of subject does when its request is decided.
-SUBJECTS = {CONTRACT: ContractApproval()}
+SUBJECTS = {CONTRACT: ContractApproval(), PAYMENT: PaymentApproval(), INVOICE: InvoiceApproval(),
+            REFUND: RefundApproval()}
 ETAG_HEADER = {"ETag": {"description": "the version, to send back in If-Match", "schema": {"type": "string"}}}
 
 

@@ -123,7 +123,10 @@ def start_mappers() -> None:
     from sales.db_customers_pipeline import start_catalogue_mapper
     from sales.db_orders_contracts import start_order_contract_mappers
 
+    from sales.db_money import start_money_mappers
+
     start_order_contract_mappers()
+    start_money_mappers()
     if getattr(Customer, "__mapper__", None) is not None:
         return
     mapper_registry.map_imperatively(
@@ -160,3 +163,4 @@ def _fresh_opportunity(opportunity: Opportunity, _context) -> None:
 # Orders, contracts and approvals declare their tables on this metadata; importing them here keeps it whole.
 import sales.db_orders_contracts  # noqa: E402,F401
 import sales.db_customers_pipeline  # noqa: E402,F401
+import sales.db_money  # noqa: E402,F401

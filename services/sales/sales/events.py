@@ -18,6 +18,22 @@ from sales.deal_events import (  # noqa: F401
     ORDER_CANCELLED,
     ORDER_PLACED,
 )
+# Payment plans, payments and invoices publish these (built in sales/money_events.py).
+from sales.money_events import (  # noqa: F401
+    INSTALLMENT_DUE_SOON,
+    INSTALLMENT_OVERDUE,
+    INVOICE_APPROVED,
+    INVOICE_ISSUED,
+    INVOICE_REJECTED,
+    INVOICE_REQUESTED,
+    INVOICE_REVERSED,
+    PAYMENT_PLAN_CREATED,
+    PAYMENT_RECEIVED,
+    REFUND_APPROVED,
+    REFUND_COMPLETED,
+    REFUND_REJECTED,
+    REFUND_REQUESTED,
+)
 from sales.domain import CustomerCreated, CustomerOwnerChanged, CustomerReturned
 from sales.opportunities import OpportunityClosed, OpportunityOpened, OpportunityStageChanged
 

@@ -141,6 +141,10 @@ class Opportunity:
         if outcome not in OUTCOMES:
             raise ValueError(f"an outcome is one of {', '.join(OUTCOMES)}, not {outcome!r}")
         self._must_be_open()
+        if outcome == WON and customer.owner_id is None:
+            # A customer in the public pool is nobody's: a deal is won for the rep who claims it back.
+            raise SalesRuleViolation("customer_in_pool", "This customer is in the public pool: a rep must claim it "
+                                                         "back before one of its deals can be won.")
         if outcome == LOST and not (reason or "").strip():
             raise SalesRuleViolation("loss_reason_required", "Say why the deal was lost: a lost opportunity needs a reason.",
                                      {"reason": ["Required when the opportunity is lost."]})

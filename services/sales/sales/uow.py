@@ -5,6 +5,8 @@ from sales.deal_events import deal_envelope
 from sales.deal_repository import ApprovalRepository, ContractRepository, OrderRepository
 from sales.db_customers_pipeline import directory
 from sales.events import to_envelope
+from sales.money_events import money_envelope
+from sales.money_repository import InstallmentRepository, InvoiceRepository, PaymentRepository, RefundRepository
 from sales.people_repository import CustomerContacts, CustomerLevels, CustomerTeams
 from sales.permissions import Permissions
 from sales.pipeline_repository import Board, OpportunityLines, Products, StageHistory, Stages
@@ -30,6 +32,10 @@ class SalesUnitOfWork(UnitOfWork):
         self.products = Products(self.session)
         self.lines = OpportunityLines(self.session)
         self.board = Board(self.session)
+        self.installments = InstallmentRepository(self.session)
+        self.payments = PaymentRepository(self.session)
+        self.invoices = InvoiceRepository(self.session)
+        self.refunds = RefundRepository(self.session)
         return self
 
     def commit(self) -> None:
@@ -50,5 +56,9 @@ class SalesUnitOfWork(UnitOfWork):
             aggregate.events.clear()
         for aggregate in [*self.orders.seen.values(), *self.contracts.seen.values()]:
             envelopes.extend(deal_envelope(event) for event in aggregate.events)
+            aggregate.events.clear()
+        for aggregate in [*self.installments.seen.values(), *self.payments.seen.values(),
+                          *self.invoices.seen.values(), *self.refunds.seen.values()]:
+            envelopes.extend(money_envelope(event) for event in aggregate.events)
             aggregate.events.clear()
         return envelopes

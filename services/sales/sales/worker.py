@@ -5,6 +5,7 @@ from sales.config import load_settings
 from sales.contract_service import contract_jobs
 from sales.db import start_mappers
 from sales.handlers import HANDLERS
+from sales.payment_service import installment_jobs
 from sales.uow import SalesUnitOfWork
 
 
@@ -18,8 +19,9 @@ def main() -> None:
         engine=engine,
         uow_factory=lambda: SalesUnitOfWork(session_factory),
         handlers=HANDLERS,
-        # Contracts start, end and come up for renewal by date.
-        jobs=contract_jobs(lambda: SalesUnitOfWork(session_factory)),
+        # Contracts start, end and come up for renewal by date; installments come due and fall overdue.
+        jobs=[*contract_jobs(lambda: SalesUnitOfWork(session_factory)),
+              *installment_jobs(lambda: SalesUnitOfWork(session_factory))],
     )
 
 

@@ -314,7 +314,7 @@ def test_admins_change_a_flow_and_new_requests_follow_it(client, contract_of, pe
     assert_error(client.put("/api/v1/approvals/flows/contract", json=new_flow, headers=people["manager"]), 403)
     assert_error(client.put("/api/v1/approvals/flows/contract", json={"steps": [{"role": "king"}]},
                             headers=people["admin"]), 422)
-    assert_error(client.put("/api/v1/approvals/flows/invoice", json=new_flow, headers=people["admin"]), 404)
+    assert_error(client.put("/api/v1/approvals/flows/holiday", json=new_flow, headers=people["admin"]), 404)
     changed = client.put("/api/v1/approvals/flows/contract", json=new_flow, headers=people["admin"])
     assert changed.status_code == 200 and changed.json["steps"] == [{"role": "admin", "min_amount": "0.00"}]
     contract = contract_of(price="10.00")

@@ -57,7 +57,8 @@ def test_a_customer_is_never_both_returned_and_the_winner_of_a_deal(app, client,
         won = client.get(f"/api/v1/opportunities/{deal['id']}", headers=manager).json["status"] == "won"
         if statuses["return"] == 200:
             assert after["in_pool"] and not won and after["won_deals"] == 0
-            assert answers["win"][1]["code"] == "opportunity_changed"
+            # At the same moment the version check refuses it; just after, the customer is in the pool.
+            assert answers["win"][1]["code"] in ("opportunity_changed", "customer_in_pool")
         else:
             assert not after["in_pool"] and won and after["won_deals"] == 1
             assert answers["return"][1]["code"] in ("customer_has_won_deal", "customer_changed")

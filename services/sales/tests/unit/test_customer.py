@@ -94,6 +94,7 @@ class FakeUnitOfWork(SalesUnitOfWork):
         self.customers = FakeCustomerRepository()
         self.opportunities = FakeOpportunityRepository()
         self.orders = self.contracts = FakeNothingSeen()
+        self.installments = self.payments = self.invoices = self.refunds = FakeNothingSeen()
         self.contacts = FakeContacts()
         self.stages = FakeStages()
         self.committed: list = []

@@ -70,3 +70,15 @@ def test_the_opportunity_of_a_conversion_has_one_id_per_conversion():
     assert first == opportunity_id_for_conversion("lead-1", NOW)
     assert first != opportunity_id_for_conversion("lead-1", datetime(2026, 11, 27, 9, 1, tzinfo=timezone.utc))
     assert first != opportunity_id_for_conversion("lead-2", NOW)
+
+
+def test_a_deal_of_a_customer_in_the_public_pool_cannot_be_won_until_a_rep_claims_it_back():
+    customer = Customer.from_converted_lead(
+        ConvertedLead(lead_id="lead-2", owner_id="rep-1", company="Beta", channel="web", converted_at=NOW), NOW)
+    opportunity = Opportunity.open(customer, name="ERP", amount=Decimal("10.00"), currency="CNY", owner_id="rep-1",
+                                   created_by="rep-1", now=NOW)
+    customer.return_to_pool("rep-1", "no budget", NOW)
+    with pytest.raises(SalesRuleViolation) as refused:
+        opportunity.close(customer, "won", "boss", NOW)
+    assert refused.value.code == "customer_in_pool"
+    assert (opportunity.status, customer.won_deals) == ("open", 0)
