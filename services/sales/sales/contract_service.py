@@ -22,6 +22,7 @@ from sales.contracts import APPROVED, PENDING_APPROVAL, Contract, SignedFile
 from sales.deal_access import visible_customer_ids
 from sales.deal_rules import DealRuleViolation
 from sales.order_service import invalid, must_act_for, seen_customer, visible_order
+from sales.payments import REJECTED as PAYMENT_REJECTED
 from sales.uow import SalesUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -111,16 +112,25 @@ def submit_contract(uow_factory: UowFactory, contract_id: str, expected_version:
 
 def void_contract(uow_factory: UowFactory, contract_id: str, reason: str, expected_version: int,
                   actor: Identity) -> Contract:
-    """Void from any state but expired; a pending approval request is withdrawn, the order freed."""
+    """Void from any state but expired, if no money was taken (that takes a refund); a pending approval request
+    is withdrawn, the order freed, the installments voided."""
 
     def void(uow, contract: Contract) -> None:
         now = utc_now()
+        # The contract's row lock, as every money change takes first: no payment slips in after the check.
+        uow.contracts.get(contract.id, for_update=True)
+        if any(payment.status != PAYMENT_REJECTED for payment in uow.payments.of_contract(contract.id)):
+            raise DealRuleViolation("contract_has_payments", "Money was received (or awaits approval) on this "
+                                    "contract: cancel it with a refund, which voids it and records what goes back.")
         order = uow.orders.get(contract.order_id)
         previous = contract.void(order, reason, actor.user_id, now)
         if previous == PENDING_APPROVAL and contract.approval_request_id:
             request = uow.approvals.get(contract.approval_request_id)
             if request is not None:
                 request.withdraw(actor.user_id, now)
+        # Nothing more is expected on a voided contract.
+        for installment in uow.installments.of_contract(contract.id):
+            installment.void(now)
 
     return _transition(uow_factory, contract_id, expected_version, actor, void)
 

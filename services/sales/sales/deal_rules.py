@@ -17,6 +17,7 @@ RULE_STATUS = {
     "contract_not_approved": 409,
     "contract_not_signed": 409,
     "contract_not_voidable": 409,
+    "contract_has_payments": 409,
     "approval_closed": 409,
     "approval_step_decided": 409,
     "approval_pending": 409,

@@ -206,6 +206,23 @@ def test_a_rejected_payment_releases_what_it_held(client, planned, people):
         ("pending", "0.00", "20000.00"), ("pending", "0.00", "30000.00")]
 
 
+def test_voiding_a_contract_voids_its_installments_but_not_once_money_was_taken(client, planned, people):
+    contract, _ = planned()
+    url = f"/api/v1/contracts/{contract['id']}"
+    voided = client.post(f"{url}/void", json={"reason": "customer withdrew"}, headers=fresh(client, url, people["rep"]))
+    assert voided.status_code == 200 and voided.json["status"] == "voided", voided.json
+    assert [status for status, _, _ in installments_of(client, contract["id"], people["rep"])] == ["void", "void"]
+
+    paid_contract, _ = planned()
+    assert pay(client, paid_contract["id"], "100.00", people["rep"]).status_code == 201
+    url = f"/api/v1/contracts/{paid_contract['id']}"
+    refused = client.post(f"{url}/void", json={"reason": "x"}, headers=fresh(client, url, people["rep"]))
+    assert_error(refused, 409, "contract_has_payments")
+    assert client.get(url, headers=people["rep"]).json["status"] == "signed"
+    assert [status for status, _, _ in installments_of(client, paid_contract["id"], people["rep"])] == [
+        "partially_paid", "pending"]
+
+
 def test_the_job_reminds_then_marks_overdue_once_each(client, planned, people, published, uow_factory):
     contract, _ = planned()
     pay(client, contract["id"], "5000.00", people["rep"])
