@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timezone
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -33,6 +35,25 @@ NAMING_CONVENTION = {
 # SQLite only autoincrements INTEGER PRIMARY KEY, PostgreSQL wants a 64-bit sequence.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+
+class ExactDecimal(TypeDecorator):
+    """Money: NUMERIC(18, 2) on PostgreSQL; on SQLite, whose NUMERIC is a float, the decimal's text."""
+
+    impl = Numeric(18, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return str(value) if dialect.name == "sqlite" else Decimal(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
 
 
 class UtcDateTime(TypeDecorator):

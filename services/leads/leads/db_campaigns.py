@@ -1,32 +1,9 @@
 """Tables of campaigns, materials and material deliveries, and their mapping to the domain."""
-from decimal import Decimal
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, Numeric, String, Table
-from sqlalchemy.types import TypeDecorator
-
-from crm_shared.db import UtcDateTime
+from crm_shared.db import ExactDecimal, UtcDateTime
 from leads.campaigns import Campaign, LeadSegment, Material
 from leads.db import ValueObjectJSON, mapper_registry, metadata
-
-
-class ExactDecimal(TypeDecorator):
-    """NUMERIC(18, 2) on PostgreSQL; on SQLite, whose NUMERIC is a float, the decimal's text."""
-
-    impl = Numeric(18, 2)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return str(value) if dialect.name == "sqlite" else Decimal(value)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(value)
 
 
 campaigns = Table(

@@ -1,6 +1,4 @@
 """Tables of the sales database and their mapping to the domain."""
-from decimal import Decimal
-
 from sqlalchemy import (
     Column,
     Date,
@@ -8,7 +6,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Numeric,
     String,
     Table,
     Text,
@@ -16,34 +13,13 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import registry
-from sqlalchemy.types import TypeDecorator
 
-from crm_shared.db import NAMING_CONVENTION, BigId, UtcDateTime
+from crm_shared.db import NAMING_CONVENTION, BigId, ExactDecimal, UtcDateTime
 from sales.domain import Customer
 from sales.opportunities import Opportunity
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 mapper_registry = registry(metadata=metadata)
-
-
-class ExactDecimal(TypeDecorator):
-    """NUMERIC(18, 2) on PostgreSQL; on SQLite, whose NUMERIC is a float, the decimal's text."""
-
-    impl = Numeric(18, 2)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return str(value) if dialect.name == "sqlite" else Decimal(value)
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(value)
 
 
 customers = Table(

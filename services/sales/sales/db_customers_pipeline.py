@@ -11,9 +11,9 @@ from sqlalchemy import (
     text,
 )
 
-from crm_shared.db import BigId, UtcDateTime
+from crm_shared.db import BigId, ExactDecimal, UtcDateTime
 from crm_shared.directory import directory_tables
-from sales.db import ExactDecimal, customers, metadata, opportunities
+from sales.db import customers, metadata, opportunities
 
 # Who is in which team, from the gateway's user events: managers see their teams' customers.
 directory = directory_tables(metadata)

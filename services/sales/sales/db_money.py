@@ -14,8 +14,8 @@ from sqlalchemy import (
     event,
 )
 
-from crm_shared.db import UtcDateTime
-from sales.db import ExactDecimal, customers, mapper_registry, metadata
+from crm_shared.db import ExactDecimal, UtcDateTime
+from sales.db import customers, mapper_registry, metadata
 
 # Contracts are named, not imported: sales.db imports this module while sales.db_orders_contracts loads.
 CONTRACT_ID = "contracts.id"

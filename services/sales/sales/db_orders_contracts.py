@@ -15,10 +15,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from crm_shared.db import BigId, UtcDateTime
+from crm_shared.db import BigId, ExactDecimal, UtcDateTime
 from sales.approvals import ApprovalEntry, ApprovalRequest, ApprovalStep
 from sales.contracts import Contract
-from sales.db import ExactDecimal, customers, mapper_registry, metadata, opportunities
+from sales.db import customers, mapper_registry, metadata, opportunities
 from sales.orders import Order, OrderLine
 
 orders = Table(
