@@ -53,13 +53,24 @@ def lead_conditions(query: LeadQuery) -> list:
     return conditions
 
 
-def visibility_branches(query: LeadQuery, team_members: Iterable[str] | None = None) -> list[list] | None:
+@dataclass(frozen=True)
+class VisibilityBranch:
+    """One disjoint part of what a reader sees: `owners` is how many users own all its leads (0: the pool's part)."""
+
+    conditions: tuple
+    owners: int
+
+
+def visibility_branches(query: LeadQuery, team_members: Iterable[str],
+                        member_by_member: bool = False) -> list[VisibilityBranch] | None:
     """What `lead_conditions` lets a rep or sales manager see, as disjoint parts; None when they see every lead.
 
-    The parts are the pool leads of their pools, their own leads, and their teams' members' leads (given as
-    `team_members`, else the directory's subquery), each without the leads of an earlier part, so a search
-    can fetch each part on its own index and add them up (leads/search_repository.py). A part the status
-    filter rules out is left out: a search for claimed leads cannot find a pool lead.
+    The parts are the pool leads of their pools, their own leads, and their teams' members' leads
+    (`team_members`: the directory's members of `query.visible_teams`), each without the leads of an
+    earlier part, so a search can fetch each part on its own index, bounded by the owners' leads, and
+    merge them (leads/search_repository.py); `member_by_member` makes each member's leads a part of
+    their own. A part the status filter rules out is left out: a search for claimed leads cannot find a
+    pool lead.
     """
     if not query.visible_to_owner:
         return None
@@ -67,16 +78,15 @@ def visibility_branches(query: LeadQuery, team_members: Iterable[str] | None = N
     earlier = []
     if query.visible_pools and query.status in (None, POOL):
         in_their_pools = (leads.c.status == POOL) & leads.c.pool_id.in_(query.visible_pools)
-        branches.append([in_their_pools])
+        branches.append(VisibilityBranch((in_their_pools,), owners=0))
         # status and pool_id are never NULL, so NOT is exact here.
         earlier.append(~in_their_pools)
-    mine = leads.c.owner_id == query.visible_to_owner
-    branches.append([mine, *earlier])
-    if query.visible_teams:
-        members = (sorted(set(team_members) - {query.visible_to_owner}) if team_members is not None
-                   else members_of_teams(query.visible_teams))
-        if team_members is None or members:
-            branches.append([leads.c.owner_id.in_(members), leads.c.owner_id != query.visible_to_owner, *earlier])
+    branches.append(VisibilityBranch((leads.c.owner_id == query.visible_to_owner, *earlier), owners=1))
+    members = sorted(set(team_members) - {query.visible_to_owner}) if query.visible_teams else []
+    if member_by_member:
+        branches.extend(VisibilityBranch((leads.c.owner_id == member, *earlier), owners=1) for member in members)
+    elif members:
+        branches.append(VisibilityBranch((leads.c.owner_id.in_(members), *earlier), owners=len(members)))
     return branches
 
 

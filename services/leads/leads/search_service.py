@@ -47,7 +47,7 @@ def _prepare(uow: LeadsUnitOfWork, search: Search, member: Member) -> tuple[Matc
         text=read_query(search.q), region=search.region, industry=search.industry, campaign=search.campaign,
         tag=search.tag, created_from=search.created_from, created_to=search.created_to, masked_pools=masked,
     )
-    return uow.search.matching(query, filters), pools
+    return uow.search.matching(query, filters, search.sort), pools
 
 
 def _cursor_after(search: Search, page: list[Lead]) -> str:
