@@ -115,7 +115,7 @@ def test_a_service_that_answers_too_slowly_gives_504(make_gateway, fake_service,
 
 
 def test_an_unknown_resource_is_404_with_the_error_shape(gateway, headers, services):
-    response = gateway.get("/api/v1/invoices/1", headers=headers)
+    response = gateway.get("/api/v1/spaceships/1", headers=headers)
     assert response.status_code == 404
     assert response.get_json()["code"] == "not_found"
     assert set(response.get_json()) == {"code", "status", "message", "errors"}
