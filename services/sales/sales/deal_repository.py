@@ -13,6 +13,10 @@ from sales.db_orders_contracts import approval_flow_steps, approval_requests, ap
 from sales.orders import Order
 
 
+# Lists answer at most this many, newest or most pressing first.
+LIST_LIMIT = 500
+
+
 class _Seen:
     """get/add that remember what they returned, so the unit of work can collect the aggregates' events."""
 
@@ -38,6 +42,17 @@ class _Seen:
             self.seen[aggregate.id] = aggregate
         return aggregates
 
+    def _listed(self, table, order_by: tuple, customer_ids: Select | None, **equal_to) -> list:
+        """At most LIST_LIMIT rows in `order_by` order, of the customers in `customer_ids` (None: all), with
+        each column named in `equal_to` equal to its value where one is given (None or "" filters nothing)."""
+        query = select(self.kind).order_by(*order_by)
+        if customer_ids is not None:
+            query = query.where(table.c.customer_id.in_(customer_ids))
+        for column, value in equal_to.items():
+            if value:
+                query = query.where(table.c[column] == value)
+        return self._remember(self.session.scalars(query.limit(LIST_LIMIT)))
+
 
 class OrderRepository(_Seen):
     kind = Order
@@ -45,14 +60,8 @@ class OrderRepository(_Seen):
     def list(self, customer_ids: Select | None = None, opportunity_id: str | None = None,
              customer_id: str | None = None) -> list[Order]:
         """Newest first; `customer_ids` limits to customers the viewer may see (None: every customer)."""
-        query = select(Order).order_by(orders.c.created_at.desc(), orders.c.id)
-        if customer_ids is not None:
-            query = query.where(orders.c.customer_id.in_(customer_ids))
-        if opportunity_id:
-            query = query.where(orders.c.opportunity_id == opportunity_id)
-        if customer_id:
-            query = query.where(orders.c.customer_id == customer_id)
-        return self._remember(self.session.scalars(query.limit(500)))
+        return self._listed(orders, (orders.c.created_at.desc(), orders.c.id), customer_ids,
+                            opportunity_id=opportunity_id, customer_id=customer_id)
 
 
 class ContractRepository(_Seen):
@@ -60,16 +69,8 @@ class ContractRepository(_Seen):
 
     def list(self, customer_ids: Select | None = None, status: str | None = None,
              customer_id: str | None = None, order_id: str | None = None) -> list[Contract]:
-        query = select(Contract).order_by(contracts.c.created_at.desc(), contracts.c.id)
-        if customer_ids is not None:
-            query = query.where(contracts.c.customer_id.in_(customer_ids))
-        if status:
-            query = query.where(contracts.c.status == status)
-        if customer_id:
-            query = query.where(contracts.c.customer_id == customer_id)
-        if order_id:
-            query = query.where(contracts.c.order_id == order_id)
-        return self._remember(self.session.scalars(query.limit(500)))
+        return self._listed(contracts, (contracts.c.created_at.desc(), contracts.c.id), customer_ids,
+                            status=status, customer_id=customer_id, order_id=order_id)
 
     def ids_to_activate(self, today: date) -> list[str]:
         return list(self.session.scalars(

@@ -28,16 +28,8 @@ class InstallmentRepository(_Seen):
 
     def list(self, customer_ids: Select | None, contract_id: str | None = None, status: str | None = None,
              customer_id: str | None = None) -> list[Installment]:
-        query = select(Installment).order_by(installments.c.planned_date, installments.c.number, installments.c.id)
-        if customer_ids is not None:
-            query = query.where(installments.c.customer_id.in_(customer_ids))
-        if contract_id:
-            query = query.where(installments.c.contract_id == contract_id)
-        if customer_id:
-            query = query.where(installments.c.customer_id == customer_id)
-        if status:
-            query = query.where(installments.c.status == status)
-        return self._remember(self.session.scalars(query.limit(500)))
+        return self._listed(installments, (installments.c.planned_date, installments.c.number, installments.c.id),
+                            customer_ids, contract_id=contract_id, customer_id=customer_id, status=status)
 
     def late(self, today: date) -> list[tuple[str, str]]:
         """(installment id, contract id) of installments past their date with money still expected, not yet marked."""
@@ -62,14 +54,8 @@ class PaymentRepository(_Seen):
 
     def list(self, customer_ids: Select | None, contract_id: str | None = None,
              customer_id: str | None = None) -> list[Payment]:
-        query = select(Payment).order_by(payments.c.recorded_at.desc(), payments.c.id)
-        if customer_ids is not None:
-            query = query.where(payments.c.customer_id.in_(customer_ids))
-        if contract_id:
-            query = query.where(payments.c.contract_id == contract_id)
-        if customer_id:
-            query = query.where(payments.c.customer_id == customer_id)
-        return self._remember(self.session.scalars(query.limit(500)))
+        return self._listed(payments, (payments.c.recorded_at.desc(), payments.c.id), customer_ids,
+                            contract_id=contract_id, customer_id=customer_id)
 
 
 class InvoiceRepository(_Seen):
@@ -94,16 +80,8 @@ class InvoiceRepository(_Seen):
 
     def list(self, customer_ids: Select | None, contract_id: str | None = None, customer_id: str | None = None,
              status: str | None = None) -> list[Invoice]:
-        query = select(Invoice).order_by(invoices.c.requested_at.desc(), invoices.c.id)
-        if customer_ids is not None:
-            query = query.where(invoices.c.customer_id.in_(customer_ids))
-        if contract_id:
-            query = query.where(invoices.c.contract_id == contract_id)
-        if customer_id:
-            query = query.where(invoices.c.customer_id == customer_id)
-        if status:
-            query = query.where(invoices.c.status == status)
-        return self._remember(self.session.scalars(query.limit(500)))
+        return self._listed(invoices, (invoices.c.requested_at.desc(), invoices.c.id), customer_ids,
+                            contract_id=contract_id, customer_id=customer_id, status=status)
 
 
 class RefundRepository(_Seen):
@@ -115,11 +93,5 @@ class RefundRepository(_Seen):
 
     def list(self, customer_ids: Select | None, contract_id: str | None = None,
              customer_id: str | None = None) -> list[Refund]:
-        query = select(Refund).order_by(refunds.c.requested_at.desc(), refunds.c.id)
-        if customer_ids is not None:
-            query = query.where(refunds.c.customer_id.in_(customer_ids))
-        if contract_id:
-            query = query.where(refunds.c.contract_id == contract_id)
-        if customer_id:
-            query = query.where(refunds.c.customer_id == customer_id)
-        return self._remember(self.session.scalars(query.limit(500)))
+        return self._listed(refunds, (refunds.c.requested_at.desc(), refunds.c.id), customer_ids,
+                            contract_id=contract_id, customer_id=customer_id)
