@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Hashable, Iterable, Iterator, Mapping
 
 from alembic import command
 from kombu import Connection
@@ -178,22 +178,27 @@ def drain(connection: Connection, queue, expected: int, timeout: float = 20.0) -
 
 
 def all_at_once(app, requests: list[tuple[str, dict | None, dict]]) -> list[tuple[int, dict | None]]:
-    """POST each (path, json, headers) from its own thread, released together; the (status, body) answers.
+    """POST each (path, json, headers) from its own thread, released together; the (status, body) answers
+    in the order they came back. For race tests: the requests reach the service at the same moment."""
+    named = {index: ("POST", *request) for index, request in enumerate(requests)}
+    return list(each_at_once(app, named).values())
 
-    For race tests: the threads wait on one barrier, so the requests reach the service at the same moment.
-    """
+
+def each_at_once(app, requests: Mapping[Hashable, tuple[str, str, dict | None, dict]]) -> dict:
+    """Send each named (method, path, json, headers) from its own thread, released together by one barrier;
+    {name: (status, body)}, in the order the answers came back."""
     barrier = threading.Barrier(len(requests))
-    answers: list[tuple[int, dict | None]] = []
+    answers: dict = {}
     lock = threading.Lock()
 
-    def send(path, body, headers):
+    def send(name, method, path, body, headers):
         client = app.test_client()
         barrier.wait()
-        response = client.post(path, json=body, headers=headers)
+        response = client.open(path, method=method, json=body, headers=headers)
         with lock:
-            answers.append((response.status_code, response.json))
+            answers[name] = (response.status_code, response.json)
 
-    threads = [threading.Thread(target=send, args=request) for request in requests]
+    threads = [threading.Thread(target=send, args=(name, *request)) for name, request in requests.items()]
     for thread in threads:
         thread.start()
     for thread in threads:

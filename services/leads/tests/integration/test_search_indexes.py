@@ -1,19 +1,13 @@
 """On PostgreSQL the search's own queries use the trigram and pair indexes."""
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from leads.repository import LeadQuery
 from leads.search import read_query
 from leads.search_repository import SearchFilters
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("index use is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
+# Index use is checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 
 def plan_of(uow, q: str) -> str:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from crm_shared.testing import all_at_once
 from sales.db_orders_contracts import approval_trail
 
-pytestmark = pytest.mark.integration
+# Concurrency is checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 ROUNDS = 4
 TERMS = {"title": "ERP licence 2027", "start_date": "2027-01-01", "end_date": "2027-12-31"}
@@ -20,12 +20,6 @@ def one_team(in_directory):
     in_directory("rep-1", "east")
     for manager in ("boss", "boss-1", "boss-2"):
         in_directory(manager, "east", roles=("sales_manager",))
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrency is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
 
 
 def read_version(client, path: str, headers: dict) -> dict:

@@ -5,11 +5,11 @@ import io
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from crm_shared.testing import all_at_once
 
-pytestmark = pytest.mark.integration
+# Concurrency is checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 ROUNDS = 3
 PDF = b"%PDF-1.7\n" + b"x" * 2000
@@ -21,12 +21,6 @@ COMPANY = {"title_type": "company", "title": "ACME Trading Ltd", "tax_id": "9131
 def one_team(in_directory):
     in_directory("rep-1", "east")
     in_directory("boss", "east", roles=("sales_manager",))
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrency is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
 
 
 def fresh(client, path: str, headers: dict) -> dict:

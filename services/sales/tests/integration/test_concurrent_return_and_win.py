@@ -1,40 +1,14 @@
 """Returning a customer and winning its deal at the same moment, on real PostgreSQL: never both."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy.engine import make_url
 
-pytestmark = pytest.mark.integration
+from crm_shared.testing import each_at_once
+
+# Concurrency is checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 ROUNDS = 5
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrency is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
-
-
-def all_at_once(app, requests):
-    """Send (path, json, headers) requests from as many threads at the same moment; their statuses and bodies."""
-    barrier = threading.Barrier(len(requests))
-    answers, lock = {}, threading.Lock()
-
-    def send(key, path, body, headers):
-        client = app.test_client()
-        barrier.wait()
-        response = client.post(path, json=body, headers=headers)
-        with lock:
-            answers[key] = (response.status_code, response.json)
-
-    threads = [threading.Thread(target=send, args=(key, *request)) for key, request in requests.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
 
 
 def test_a_customer_is_never_both_returned_and_the_winner_of_a_deal(app, client, convert, headers, in_directory,
@@ -47,9 +21,9 @@ def test_a_customer_is_never_both_returned_and_the_winner_of_a_deal(app, client,
         lead_id = convert(owner_id="rep-1").payload["lead_id"]
         customer = client.get(f"/api/v1/customers?lead_id={lead_id}", headers=rep).json["items"][0]
         [deal] = client.get(f"/api/v1/customers/{customer['id']}/opportunities", headers=rep).json["items"]
-        answers = all_at_once(app, {
-            "return": (f"/api/v1/customers/{customer['id']}/return-to-pool", {"reason": "no budget"}, rep),
-            "win": (f"/api/v1/opportunities/{deal['id']}/close", {"outcome": "won"}, manager),
+        answers = each_at_once(app, {
+            "return": ("POST", f"/api/v1/customers/{customer['id']}/return-to-pool", {"reason": "no budget"}, rep),
+            "win": ("POST", f"/api/v1/opportunities/{deal['id']}/close", {"outcome": "won"}, manager),
         })
         statuses = {key: status for key, (status, _) in answers.items()}
         assert sorted(statuses.values()) == [200, 409], answers

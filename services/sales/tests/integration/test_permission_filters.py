@@ -4,17 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from sales.contacts import TeamMember
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("the SQL filters are checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
+# The SQL filters are checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 
 def test_reps_managers_and_admins_each_see_their_share_in_lists_pages_and_boards(client, headers, in_directory,

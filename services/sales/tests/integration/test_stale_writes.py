@@ -1,40 +1,14 @@
 """Two people editing the same customer or deal at once, on real PostgreSQL: one write wins, the other gets 412."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy.engine import make_url
 
-pytestmark = pytest.mark.integration
+from crm_shared.testing import each_at_once
+
+# Concurrency is checked on PostgreSQL.
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 ROUNDS = 5
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(settings):
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("concurrency is checked on PostgreSQL (set CRM_TEST_DATABASE_URL)")
-
-
-def all_at_once(app, requests: dict) -> dict:
-    """Send (method, path, json, headers) requests from as many threads at the same moment; statuses and bodies."""
-    barrier = threading.Barrier(len(requests))
-    answers, lock = {}, threading.Lock()
-
-    def send(key, method, path, body, headers):
-        client = app.test_client()
-        barrier.wait()
-        response = client.open(path, method=method, json=body, headers=headers)
-        with lock:
-            answers[key] = (response.status_code, response.json)
-
-    threads = [threading.Thread(target=send, args=(key, *request)) for key, request in requests.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return answers
 
 
 def test_two_reps_editing_one_customer_at_once_never_overwrite_each_other(app, client, headers, in_directory):
@@ -48,7 +22,7 @@ def test_two_reps_editing_one_customer_at_once_never_overwrite_each_other(app, c
     for round_ in range(ROUNDS):
         read = client.get(f"/api/v1/customers/{customer['id']}", headers=owner)
         etag = read.headers["ETag"]
-        answers = all_at_once(app, {
+        answers = each_at_once(app, {
             "rep-1": ("PATCH", f"/api/v1/customers/{customer['id']}", {"industry": f"one-{round_}"},
                       {**owner, "If-Match": etag}),
             "rep-2": ("PATCH", f"/api/v1/customers/{customer['id']}", {"industry": f"two-{round_}"},
@@ -70,7 +44,7 @@ def test_two_stage_moves_of_one_deal_at_once_leave_one_move_in_the_history(app, 
     customer = client.post("/api/v1/customers", json={"name": "Acme"}, headers=rep).json
     deal = client.post(f"/api/v1/customers/{customer['id']}/opportunities",
                        json={"name": "ERP", "amount": "1000.00", "currency": "CNY"}, headers=rep).json
-    answers = all_at_once(app, {
+    answers = each_at_once(app, {
         "proposal": ("POST", f"/api/v1/opportunities/{deal['id']}/stage", {"stage": "proposal"},
                      {**rep, "If-Match": f'"{deal["version"]}"'}),
         "negotiation": ("POST", f"/api/v1/opportunities/{deal['id']}/stage", {"stage": "negotiation"},
