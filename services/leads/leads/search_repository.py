@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
@@ -44,6 +44,9 @@ COUNT_BUDGET_MS = 15
 COUNT_NOT_TRIED_ABOVE = 2 * COUNT_CAP
 # How long a page may take the way the planner chose before it is fetched the other way (LeadSearch.page).
 PAGE_BUDGET_MS = 25
+# How long a first page read by fetching and sorting every match may take, counting them as it goes,
+# before it is read the planner's other way: a bad guess of how many match can mean 100,000s to sort.
+SORTED_PAGE_BUDGET_MS = 150
 QUERY_CANCELED = "57014"
 # Keys per IN (...) list: well under SQLite's bound-parameter limit.
 KEYS_PER_QUERY = 900
@@ -80,6 +83,18 @@ class Matching:
         if not self.branches:
             return list(self.common)
         return [*self.common, or_(*(and_(*branch.conditions) for branch in self.branches))]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    leads: list[Lead]
+    more: bool
+    # Every match, when reading the page counted them (a first page fetched by sorting all matches).
+    total: int | None = None
+
+    @classmethod
+    def of(cls, rows: list[Lead], limit: int) -> "SearchPage":
+        return cls(rows[:limit], len(rows) > limit)
 
 
 class LeadSearch:
@@ -155,9 +170,9 @@ class LeadSearch:
             conditions.append(or_(~hidden, named.contains(query.text, autoescape=True)))
         return conditions
 
-    def page(self, matching: Matching, sort: str, after: tuple[Any, str] | None,
-             limit: int) -> tuple[list[Lead], bool]:
-        """One page in (sort key, id) order after the cursor, and whether there is more."""
+    def page(self, matching: Matching, sort: str, after: tuple[Any, str] | None, limit: int) -> SearchPage:
+        """One page in (sort key, id) order after the cursor, whether there is more, and on a first page
+        the number of matches when reading the page meant reading every match anyway."""
         name, descending = SORTS[sort]
         keyset = []
         if after is not None:
@@ -167,19 +182,58 @@ class LeadSearch:
             keyset.append(position < boundary if descending else position > boundary)
         statement = self._page_statement(matching, name, descending, keyset, limit + 1)
         if not self._postgres:
-            rows = list(self.session.scalars(statement))
-        elif len(matching.branches) < 2:
-            rows = self._within_budget(lambda: list(self.session.scalars(statement)), PAGE_BUDGET_MS)
-            if rows is None:
-                rows = self._the_other_way(statement, lambda: list(self.session.scalars(statement)))
-        else:
-            rows = self._within_budget(lambda: list(self.session.scalars(statement)), PAGE_BUDGET_MS)
-            if rows is None:
-                # A team's branch walked the date index for leads the other filters ruled out (a pool filter):
-                # fetch each owners' branch through the owner index instead, bounded by the owners' leads.
-                bounded = self._page_statement(matching, name, descending, keyset, limit + 1, bounded=True)
-                rows = list(self.session.scalars(bounded))
-        return rows[:limit], len(rows) > limit
+            return SearchPage.of(list(self.session.scalars(statement)), limit)
+        self._plan_for_each_query()
+        walks = _walks_in_order(self._plan(statement))
+        if after is None and not walks:
+            # The planner fetches every match and sorts them: count them in the same pass.
+            counted = self._counted_statement(matching, name, descending, limit + 1)
+            page = self._within_budget(lambda: self._counted_page(counted, limit), SORTED_PAGE_BUDGET_MS)
+            if page is not None:
+                return page
+        rows = self._within_budget(lambda: list(self.session.scalars(statement)), PAGE_BUDGET_MS)
+        if rows is not None:
+            return SearchPage.of(rows, limit)
+        if len(matching.branches) < 2:
+            if walks and after is None:
+                # The walk down the sort order's index met too few matches in its budget: sort them all.
+                counted = self._counted_statement(matching, name, descending, limit + 1)
+                return self._with(["enable_indexscan"], lambda: self._counted_page(counted, limit))
+            setting = "enable_indexscan" if walks else "enable_sort"
+            return SearchPage.of(self._with([setting], lambda: list(self.session.scalars(statement))), limit)
+        # A team's branch walked the date index for leads the other filters ruled out (a pool filter):
+        # fetch each owners' branch through the owner index instead, bounded by the owners' leads.
+        bounded = self._page_statement(matching, name, descending, keyset, limit + 1, bounded=True)
+        return SearchPage.of(list(self.session.scalars(bounded)), limit)
+
+    def _counted_statement(self, matching: Matching, name: str, descending: bool, limit: int):
+        """A first page's ids with the number of matches beside each: per visibility branch, every match
+        counted as it is read (`count(*) OVER ()`), the branch's first `limit` kept; then the page's top."""
+        def ordered(column, id_column):
+            return (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+
+        branches = matching.branches or (VisibilityBranch(conditions=(), owners=0),)
+        common = matching.common if matching.branches else tuple(matching.where())
+        parts = [
+            select(literal(number).label("branch"), leads.c.id, leads.c[name].label("sort_key"),
+                   func.count().over().label("matches"))
+            .where(*common, *branch.conditions)
+            .order_by(*ordered(leads.c[name], leads.c.id))
+            .limit(limit)
+            for number, branch in enumerate(branches)
+        ]
+        found = (union_all(*parts) if len(parts) > 1 else parts[0]).cte("visible_matches")
+        top = select(found.c.id, found.c.sort_key).order_by(*ordered(found.c.sort_key, found.c.id)).limit(limit)
+        top = top.subquery("page_ids")
+        per_branch = select(found.c.branch, found.c.matches).distinct().subquery("branch_matches")
+        total = select(func.sum(per_branch.c.matches)).scalar_subquery()
+        return (select(Lead, total.label("matches")).join(top, Lead.id == top.c.id)
+                .order_by(*ordered(top.c.sort_key, top.c.id)))
+
+    def _counted_page(self, statement, limit: int) -> SearchPage:
+        rows = self.session.execute(statement).all()
+        page = SearchPage.of([lead for lead, _ in rows], limit)
+        return replace(page, total=int(rows[0][1]) if rows else 0)
 
     def _page_statement(self, matching: Matching, name: str, descending: bool, keyset: list, limit: int,
                         bounded: bool = False):
@@ -211,20 +265,22 @@ class LeadSearch:
         merged = union_all(*parts).subquery("visible_leads")
         return select(aliased(Lead, merged)).order_by(*ordered(merged)).limit(limit)
 
-    def _the_other_way(self, statement, run):
-        """Run a page again with the other of the two ways to fetch it, after the planner's took too long.
+    def _with(self, settings: list[str], run):
+        """`run()` with the planner's `settings` off for it alone.
 
         A page is either read by walking the sort order's index until enough leads match, or by fetching
         every match through the filters' indexes and sorting them. The planner picks by how many leads it
         expects to match, and a wrong guess is costly both ways: a phone fragment it took for 1 % of
         1,000,000 leads matched 61 (the walk read 800,000 leads: 1 s), and a sales manager's visibility
         it took for 184 leads let 11,891 through (fetching and sorting them all: 0.26 s, walking: 10 ms).
+        After the way it chose ran out of its time budget, the other way is forced by turning this off.
         """
-        setting = "enable_sort" if _find_node(self._plan(statement), "Sort") else "enable_indexscan"
         with self.session.begin_nested():
-            self.session.execute(text(f"SET LOCAL {setting} = off"))
+            for setting in settings:
+                self.session.execute(text(f"SET LOCAL {setting} = off"))
             result = run()
-            self.session.execute(text(f"SET LOCAL {setting} TO DEFAULT"))
+            for setting in settings:
+                self.session.execute(text(f"SET LOCAL {setting} TO DEFAULT"))
             return result
 
     def _plan_for_each_query(self) -> None:
@@ -296,11 +352,14 @@ class LeadSearch:
         return plan[0]["Plan"]
 
 
-def _find_node(plan: dict, node_type: str) -> dict | None:
-    """The first node of `node_type` in `plan`, itself included, depth first."""
-    if plan["Node Type"] == node_type:
-        return plan
-    return next(filter(None, (_find_node(child, node_type) for child in plan.get("Plans", ()))), None)
+def _walks_in_order(plan: dict) -> bool:
+    """Whether the plan reads some part of a page by walking an index in the page's order (an index scan
+    with no sort above it), stopping when it has enough: else it fetches every match and sorts them."""
+    if plan["Node Type"] == "Sort":
+        return False
+    if plan["Node Type"] in ("Index Scan", "Index Only Scan"):
+        return True
+    return any(_walks_in_order(child) for child in plan.get("Plans", ()))
 
 
 def _bound(compiled, dialect) -> dict:

@@ -62,10 +62,14 @@ def search_leads(uow_factory: UowFactory, search: Search, viewer: Identity) -> d
     with uow_factory() as uow:
         member = member_of(uow, viewer)
         conditions, pools = _prepare(uow, search, member)
-        page, more = uow.search.page(conditions, search.sort, after, search.limit)
-        # A first page with room to spare holds every match: no need to count them again.
+        found = uow.search.page(conditions, search.sort, after, search.limit)
+        page, more = found.leads, found.more
+        # A first page with room to spare holds every match, and one read by sorting every match counted
+        # them as it went: no need to count them again.
         if after is None and not more:
             total, estimate = len(page), False
+        elif found.total is not None:
+            total, estimate = found.total, False
         else:
             total, estimate = uow.search.count(conditions, at_least=len(page) + more)
         return {
@@ -91,7 +95,8 @@ def _pages(uow_factory: UowFactory, search: Search, viewer: Identity) -> Iterato
         with uow_factory() as uow:
             member = member_of(uow, viewer)
             conditions, pools = _prepare(uow, search, member)
-            page, more = uow.search.page(conditions, search.sort, after, search.limit)
+            found = uow.search.page(conditions, search.sort, after, search.limit)
+            page, more = found.leads, found.more
             views = lead_views(uow, page, pools, member)
         if views:
             yield views

@@ -143,10 +143,26 @@ def test_beyond_the_cap_the_count_is_an_estimate(client, manager, monkeypatch):
     monkeypatch.setattr(search_repository, "COUNT_CAP", 3)
     for n in range(5):
         create(client, manager, company=f"Capped {n}")
-    page = client.get("/api/v1/leads/search", query_string={"q": "capped", "limit": 2}, headers=manager).json
+    first = client.get(SEARCH, query_string={"q": "capped", "limit": 2}, headers=manager).json
+    # A later page is counted on its own, up to the cap (a first page may have counted as it sorted).
+    page = client.get(SEARCH, query_string={"q": "capped", "limit": 2, "cursor": first["next_cursor"]},
+                      headers=manager).json
     assert page["total_is_estimate"] is True and page["total"] >= 4
     exact = client.get("/api/v1/leads/search", query_string={"q": "capped 1"}, headers=manager).json
     assert (exact["total"], exact["total_is_estimate"]) == (1, False)
+
+
+def test_a_first_page_sorted_from_every_match_counts_them_exactly_beyond_the_cap(client, manager, monkeypatch,
+                                                                                postgresql_only):
+    # A handful of matches among few leads: PostgreSQL fetches them all and sorts, counting as it reads.
+    monkeypatch.setattr(search_repository, "COUNT_CAP", 3)
+    for n in range(6):
+        create(client, manager, company=f"Sorted {n}")
+    page = client.get(SEARCH, query_string={"q": "sorted", "limit": 2}, headers=manager).json
+    assert (page["total"], page["total_is_estimate"], len(page["items"])) == (6, False, 2)
+    again = client.get(SEARCH, query_string={"q": "sorted", "limit": 2, "sort": "company"}, headers=manager).json
+    assert (again["total"], again["total_is_estimate"]) == (6, False)
+    assert [lead["company"] for lead in again["items"]] == ["Sorted 0", "Sorted 1"]
 
 
 def test_a_tag_search_beyond_the_cap_is_estimated_too(client, manager, monkeypatch):
@@ -154,6 +170,8 @@ def test_a_tag_search_beyond_the_cap_is_estimated_too(client, manager, monkeypat
     monkeypatch.setattr(search_repository, "COUNT_CAP", 2)
     for n in range(4):
         create(client, manager, company=f"Tagged {n}", tags=["老客户"])
-    page = client.get(SEARCH, query_string={"tag": "老客户", "limit": 2}, headers=manager)
+    first = client.get(SEARCH, query_string={"tag": "老客户", "limit": 2}, headers=manager).json
+    page = client.get(SEARCH, query_string={"tag": "老客户", "limit": 2, "cursor": first["next_cursor"]},
+                      headers=manager)
     assert page.status_code == 200, page.json
     assert page.json["total_is_estimate"] is True and page.json["total"] >= 3
