@@ -18,9 +18,11 @@ from sales import approval_service
 from sales.approvals import APPROVED as REQUEST_APPROVED
 from sales.approvals import CONTRACT, ApprovalRequest
 from sales.contract_files import ContractFileStore, clean_file_name
-from sales.contracts import APPROVED, PENDING_APPROVAL, Contract, SignedFile
+from sales.contract_journal import JournalEntry
+from sales.contracts import APPROVED, PENDING_APPROVAL, Contract, ContractAmendment, SignedFile
 from sales.deal_access import visible_customer_ids
 from sales.deal_rules import DealRuleViolation
+from sales.money_figures import contract_figures
 from sales.order_service import invalid, must_act_for, seen_customer, visible_order
 from sales.payments import REJECTED as PAYMENT_REJECTED
 from sales.uow import SalesUnitOfWork
@@ -64,6 +66,28 @@ def draft_contract(uow_factory: UowFactory, fields: dict, seller: Identity) -> C
 def get_contract(uow_factory: UowFactory, contract_id: str, viewer: Identity) -> Contract:
     with uow_factory() as uow:
         return visible_contract(uow, contract_id, viewer)[0]
+
+
+def read_contract(uow_factory: UowFactory, contract_id: str, viewer: Identity) -> Contract:
+    """One contract with its money figures (amount, received, refunded, paid, invoiced, outstanding, net)."""
+    with uow_factory() as uow:
+        contract = visible_contract(uow, contract_id, viewer)[0]
+        contract.figures = contract_figures(contract, uow.payments.of_contract(contract.id),
+                                            uow.invoices.of_contract(contract.id))
+        return contract
+
+
+def contract_journal(uow_factory: UowFactory, contract_id: str, viewer: Identity) -> list[JournalEntry]:
+    """Every change of the contract and its money, oldest first: what, who, when, on which record, caused by what."""
+    with uow_factory() as uow:
+        visible_contract(uow, contract_id, viewer)
+        return uow.contract_journal.of_contract(contract_id)
+
+
+def contract_amendments(uow_factory: UowFactory, contract_id: str, viewer: Identity) -> list[ContractAmendment]:
+    with uow_factory() as uow:
+        visible_contract(uow, contract_id, viewer)
+        return uow.amendments.of_contract(contract_id)
 
 
 def list_contracts(uow_factory: UowFactory, viewer: Identity, status: str | None = None,

@@ -3,6 +3,9 @@
     draft -> pending_approval -> approved -> signed -> active -> expired
     pending_approval -> draft (rejected or sent back: edit and submit again)
     draft, pending_approval, approved, signed, active -> voided
+
+A signed or active contract may be amended to a smaller amount by a partial refund (部分退单): it stays in
+force, and the amendment records the amount before and after and the refund that made it.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sales.deal_rules import DealRuleViolation
+from sales.money_rules import MoneyRuleViolation
 from sales.orders import Order
 
 DRAFT = "draft"
@@ -55,6 +59,29 @@ class ContractChanged:
     actor_id: str | None = None
     comment: str | None = None
     previous_status: str | None = None
+    # Set when a refund made the change (voided it).
+    refund_id: str | None = None
+
+
+@dataclass
+class ContractAmendment:
+    """One change of a contract's amount: before, after, why, and the refund that made it."""
+
+    id: str
+    contract_id: str
+    amount_before: Decimal
+    amount_after: Decimal
+    currency: str
+    reason: str
+    amended_by: str
+    amended_at: datetime
+    refund_id: str | None = None
+
+
+@dataclass
+class ContractAmended:
+    contract: "Contract"
+    amendment: ContractAmendment
 
 
 @dataclass
@@ -95,6 +122,8 @@ class Contract:
     void_reason: str | None = None
     version: int = 1
     events: list = field(default_factory=list, compare=False, repr=False)
+    # The money read model (sales.money_figures), filled by the use case that reads one contract; not stored.
+    figures: object = field(default=None, compare=False, repr=False)
 
     @classmethod
     def draft(cls, order: Order, *, title: str, start_date: date, end_date: date, drafted_by: str,
@@ -183,7 +212,7 @@ class Contract:
         self.events.append(ContractRenewalDue(self, now, (self.end_date - today).days))
         return True
 
-    def void(self, order: Order, reason: str, user_id: str, now: datetime) -> str:
+    def void(self, order: Order, reason: str, user_id: str, now: datetime, refund_id: str | None = None) -> str:
         """Void it from any state but expired or voided; the order may then be cancelled. Returns the old status."""
         if self.status not in VOIDABLE:
             raise DealRuleViolation("contract_not_voidable", f"A contract that is {self.status} cannot be voided.")
@@ -193,8 +222,25 @@ class Contract:
         self.voided_by = user_id
         self.void_reason = reason
         order.contract_voided()
-        self.events.append(ContractChanged(self, "voided", now, user_id, reason, previous_status=previous))
+        self.events.append(ContractChanged(self, "voided", now, user_id, reason, previous_status=previous,
+                                           refund_id=refund_id))
         return previous
+
+    def amend(self, amount: Decimal, reason: str, user_id: str, now: datetime,
+              refund_id: str | None = None) -> ContractAmendment:
+        """Reduce the amount of a contract in force; it stays in force. Returns the amendment, to be kept."""
+        if self.status not in RUNNING:
+            raise MoneyRuleViolation("contract_not_in_force", "Only a signed or active contract is amended; this one "
+                                                             f"is {self.status.replace('_', ' ')}.")
+        if not Decimal("0.00") < amount < self.amount:
+            raise MoneyRuleViolation("amendment_not_a_reduction", f"An amendment reduces the amount: more than 0.00 "
+                                    f"and less than {self.amount} {self.currency}, not {amount}.")
+        amendment = ContractAmendment(
+            id=str(uuid.uuid4()), contract_id=self.id, amount_before=self.amount, amount_after=amount,
+            currency=self.currency, reason=reason, amended_by=user_id, amended_at=now, refund_id=refund_id)
+        self.amount = amount
+        self.events.append(ContractAmended(self, amendment))
+        return amendment
 
     def _must_be(self, status: str, code: str, message: str) -> None:
         if self.status != status:

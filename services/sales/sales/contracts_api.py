@@ -8,6 +8,7 @@ from crm_shared.auth import ADMIN, ROLES, SALES_MANAGER, SALES_REP, current_iden
 from crm_shared.errors import APIError
 from crm_shared.versioning import etag_header, required_version
 from sales import contract_service
+from sales.money_schemas import ContractAmendmentListSchema, ContractJournalSchema, ContractWithFiguresSchema
 from sales.deal_schemas import (
     ContractCreateSchema,
     ContractEditSchema,
@@ -56,11 +57,12 @@ class Contracts(MethodView):
 
 @contracts_blp.route("/<string:contract_id>")
 class ContractById(MethodView):
-    @contracts_blp.response(200, ContractSchema, headers=ETAG_HEADER)
+    @contracts_blp.response(200, ContractWithFiguresSchema, headers=ETAG_HEADER)
     @require_roles(*ROLES)
     def get(self, contract_id):
-        """One contract; the ETag is its version."""
-        return _versioned(contract_service.get_contract(_uow(), contract_id, current_identity()))
+        """One contract with its money figures (amount, paid, invoiced, refunded, outstanding, net); the ETag is its
+        version."""
+        return _versioned(contract_service.read_contract(_uow(), contract_id, current_identity()))
 
     @contracts_blp.arguments(ContractEditSchema)
     @contracts_blp.response(200, ContractSchema, headers=ETAG_HEADER)
@@ -153,3 +155,22 @@ class SignedContractFile(MethodView):
                              max_age=0)
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+@contracts_blp.route("/<string:contract_id>/history")
+class ContractHistory(MethodView):
+    @contracts_blp.response(200, ContractJournalSchema)
+    @require_roles(*ROLES)
+    def get(self, contract_id):
+        """Every change of the contract and its money, oldest first: the event, who, when, the record it is about
+        and the record that caused it (the refund that voided or amended it, the approval request that decided)."""
+        return {"items": contract_service.contract_journal(_uow(), contract_id, current_identity())}
+
+
+@contracts_blp.route("/<string:contract_id>/amendments")
+class ContractAmendments(MethodView):
+    @contracts_blp.response(200, ContractAmendmentListSchema)
+    @require_roles(*ROLES)
+    def get(self, contract_id):
+        """The changes of the contract's amount, oldest first: before, after, why, and the refund that made each."""
+        return {"items": contract_service.contract_amendments(_uow(), contract_id, current_identity())}

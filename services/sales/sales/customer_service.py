@@ -10,6 +10,7 @@ from crm_shared.errors import APIError
 from crm_shared.versioning import check_version, stale_write_refused
 from sales.contacts import Contact, TeamMember, checked_contacts, primary_of
 from sales.domain import Customer, CustomerProfile, SalesRuleViolation
+from sales.events import CustomerUpdated
 from sales.permissions import editable_customer
 from sales.uow import SalesUnitOfWork
 
@@ -59,6 +60,7 @@ def edit_customer(uow_factory: UowFactory, customer_id: str, changes: dict, expe
         check_version("customer", expected_version, customer.version)
         _check_level(uow, changes.get("level"))
         customer.edit(changes, editor.user_id, now)
+        customer.events.append(CustomerUpdated(customer, sorted(changes), editor.user_id, now))
         uow.commit()
         return with_people(uow, customer)
 
@@ -77,6 +79,7 @@ def replace_contacts(uow_factory: UowFactory, customer_id: str, contacts: list[d
             for c in contacts
         ])
         customer.contacts_replaced(primary_of(checked), editor.user_id, now)
+        customer.events.append(CustomerUpdated(customer, ["contacts"], editor.user_id, now))
         uow.contacts.replace(customer.id, checked)
         uow.commit()
         return with_people(uow, customer)

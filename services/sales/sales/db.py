@@ -100,9 +100,11 @@ def start_mappers() -> None:
     from sales.db_orders_contracts import start_order_contract_mappers
 
     from sales.db_money import start_money_mappers
+    from sales.db_targets import start_target_mappers
 
     start_order_contract_mappers()
     start_money_mappers()
+    start_target_mappers()
     if getattr(Customer, "__mapper__", None) is not None:
         return
     mapper_registry.map_imperatively(
@@ -140,3 +142,5 @@ def _fresh_opportunity(opportunity: Opportunity, _context) -> None:
 import sales.db_orders_contracts  # noqa: E402,F401
 import sales.db_customers_pipeline  # noqa: E402,F401
 import sales.db_money  # noqa: E402,F401
+import sales.db_targets  # noqa: E402,F401
+import sales.db_timeline  # noqa: E402,F401

@@ -127,6 +127,9 @@ refunds = Table(
     Column("withdrawn_invoice_ids", JSON),
     Column("invoices_to_reverse", JSON),
     Column("version", Integer, nullable=False),
+    Column("amended_amount", ExactDecimal()),
+    Column("amendment_id", String(36)),
+    Column("adjusted_installment_ids", JSON),
     Index("ix_refunds_contract_requested", "contract_id", "requested_at"),
 )
 

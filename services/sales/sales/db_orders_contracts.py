@@ -17,7 +17,7 @@ from sqlalchemy.orm import relationship
 
 from crm_shared.db import BigId, ExactDecimal, UtcDateTime
 from sales.approvals import ApprovalEntry, ApprovalRequest, ApprovalStep
-from sales.contracts import Contract
+from sales.contracts import Contract, ContractAmendment
 from sales.db import customers, mapper_registry, metadata, opportunities
 from sales.orders import Order, OrderLine
 
@@ -99,6 +99,42 @@ contracts = Table(
     Index("ix_contracts_status_end", "status", "end_date"),
 )
 
+contract_amendments = Table(
+    "contract_amendments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("contract_id", String(36), ForeignKey(contracts.c.id), nullable=False),
+    Column("amount_before", ExactDecimal(), nullable=False),
+    Column("amount_after", ExactDecimal(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("amended_by", String(36), nullable=False),
+    Column("amended_at", UtcDateTime(), nullable=False),
+    Column("refund_id", String(36)),
+    Index("ix_contract_amendments_contract", "contract_id", "amended_at"),
+)
+
+# Every event about a contract, kept with it in the same transaction: its history, newest last.
+contract_journal = Table(
+    "contract_journal",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("contract_id", String(36), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event_name", String(100), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("actor_id", String(100)),
+    # The record the change is about (the contract, a payment, an invoice, a refund, ...).
+    Column("record_kind", String(30), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    # What made it happen, when another record did (the refund that voided or amended the contract, ...).
+    Column("caused_by_kind", String(30)),
+    Column("caused_by_id", String(36)),
+    Column("details", JSON, nullable=False),
+    UniqueConstraint("event_id", name="uq_contract_journal_event"),
+    Index("ix_contract_journal_contract", "contract_id", "id"),
+)
+
 approval_flow_steps = Table(
     "approval_flow_steps",
     metadata,
@@ -169,6 +205,7 @@ def start_order_contract_mappers() -> None:
     )
     mapper_registry.map_imperatively(
         Contract, contracts, version_id_col=contracts.c.version, exclude_properties=["events"])
+    mapper_registry.map_imperatively(ContractAmendment, contract_amendments)
     mapper_registry.map_imperatively(ApprovalStep, approval_steps)
     mapper_registry.map_imperatively(ApprovalEntry, approval_trail)
     mapper_registry.map_imperatively(

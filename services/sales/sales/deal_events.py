@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from crm_shared.envelope import Envelope, format_time
 from sales.config import SERVICE
-from sales.contracts import Contract, ContractChanged, ContractDrafted, ContractRenewalDue
+from sales.contracts import Contract, ContractAmended, ContractChanged, ContractDrafted, ContractRenewalDue
 from sales.orders import Order, OrderCancelled, OrderPlaced
 
 ORDER_PLACED = "sales.order.placed.v1"
@@ -18,6 +18,8 @@ CONTRACT_SIGNED = "sales.contract.signed.v1"
 CONTRACT_ACTIVATED = "sales.contract.activated.v1"
 CONTRACT_EXPIRED = "sales.contract.expired.v1"
 CONTRACT_VOIDED = "sales.contract.voided.v1"
+# A partial refund reduced its amount; it stays in force.
+CONTRACT_AMENDED = "sales.contract.amended.v1"
 # Published once per contract, CRM_SALES_CONTRACT_RENEWAL_DAYS before its end date.
 CONTRACT_RENEWAL_DUE = "sales.contract.renewal_due.v1"
 
@@ -87,6 +89,15 @@ def deal_envelope(event) -> Envelope:
         if event.verb == "signed":
             payload["signed_on"] = contract.signed_on.isoformat()
             payload["signatories"] = list(contract.signatories or [])
+        if event.verb == "voided":
+            payload["refund_id"] = event.refund_id
+    elif isinstance(event, ContractAmended):
+        amendment = event.amendment
+        name = CONTRACT_AMENDED
+        payload = {**_contract(event.contract), "amendment_id": amendment.id,
+                   "amount_before": str(amendment.amount_before), "amount_after": str(amendment.amount_after),
+                   "reason": amendment.reason, "refund_id": amendment.refund_id, "actor_id": amendment.amended_by,
+                   "at": format_time(amendment.amended_at)}
     elif isinstance(event, ContractRenewalDue):
         name = CONTRACT_RENEWAL_DUE
         payload = {**_contract(event.contract), "days_left": event.days_left, "at": format_time(event.at)}

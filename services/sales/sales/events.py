@@ -1,11 +1,15 @@
 """The events the sales service publishes: names and payloads (see contracts/ for examples)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from crm_shared.envelope import Envelope, format_time
 from sales.config import SERVICE
 # Orders and contracts publish these (built in sales/deal_events.py); named here with the rest of sales' events.
 from sales.deal_events import (  # noqa: F401
     CONTRACT_ACTIVATED,
+    CONTRACT_AMENDED,
     CONTRACT_APPROVED,
     CONTRACT_DRAFTED,
     CONTRACT_EXPIRED,
@@ -28,12 +32,17 @@ from sales.money_events import (  # noqa: F401
     INVOICE_REQUESTED,
     INVOICE_REVERSED,
     PAYMENT_PLAN_CREATED,
+    PAYMENT_PLAN_REVISED,
     PAYMENT_RECEIVED,
     REFUND_APPROVED,
     REFUND_COMPLETED,
     REFUND_REJECTED,
     REFUND_REQUESTED,
 )
+# Follow-ups publish this, and the ticket handler its refusal (built in sales/follow_up_events.py).
+from sales.follow_up_events import FOLLOW_UP_RECORDED, OPPORTUNITY_REQUEST_REFUSED  # noqa: F401
+# Targets and expenses publish these (built in sales/target_events.py).
+from sales.target_events import EXPENSE_APPROVED, EXPENSE_RECORDED, EXPENSE_REJECTED, TARGET_SET  # noqa: F401
 from sales.domain import CustomerCreated, CustomerOwnerChanged, CustomerReturned
 from sales.opportunities import OpportunityClosed, OpportunityOpened, OpportunityStageChanged
 
@@ -47,6 +56,26 @@ OPPORTUNITY_OPENED = "sales.opportunity.opened.v1"
 OPPORTUNITY_CLOSED = "sales.opportunity.closed.v1"
 # Moved between open stages of the pipeline (moving to won or lost is `closed`).
 OPPORTUNITY_STAGE_CHANGED = "sales.opportunity.stage_changed.v1"
+# Its descriptive fields or contacts were edited; `changed` names what (owner and pool have their own events).
+CUSTOMER_UPDATED = "sales.customer.updated.v1"
+# An open deal's fields or product lines were edited; `changed` names what (stages have their own events).
+OPPORTUNITY_UPDATED = "sales.opportunity.updated.v1"
+
+
+@dataclass
+class CustomerUpdated:
+    customer: object
+    changed: list[str]
+    updated_by: str
+    at: datetime
+
+
+@dataclass
+class OpportunityUpdated:
+    opportunity: object
+    changed: list[str]
+    updated_by: str
+    at: datetime
 
 
 def _time(moment) -> str | None:
@@ -131,6 +160,35 @@ def to_envelope(event) -> Envelope:
             "reason": opportunity.close_reason,
             "closed_by": opportunity.closed_by,
             "closed_at": _time(opportunity.closed_at),
+        }
+    elif isinstance(event, CustomerUpdated):
+        customer = event.customer
+        name = CUSTOMER_UPDATED
+        payload = {
+            "customer_id": customer.id,
+            "lead_id": customer.lead_id,
+            "name": customer.name,
+            "owner_id": customer.owner_id,
+            "channel": customer.channel,
+            "level": customer.level,
+            "region": customer.region,
+            "industry": customer.industry,
+            "contact_name": customer.contact_name,
+            "phone": customer.phone,
+            "email": customer.email,
+            "changed": list(event.changed),
+            "updated_by": event.updated_by,
+            "updated_at": _time(event.at),
+        }
+    elif isinstance(event, OpportunityUpdated):
+        opportunity = event.opportunity
+        name = OPPORTUNITY_UPDATED
+        payload = {
+            **_opportunity(opportunity),
+            "expected_close_date": opportunity.expected_close_date.isoformat() if opportunity.expected_close_date else None,
+            "changed": list(event.changed),
+            "updated_by": event.updated_by,
+            "updated_at": _time(event.at),
         }
     else:
         raise TypeError(f"no wire form for {type(event).__name__}")

@@ -20,6 +20,7 @@ from sales.domain import (
     FirstOpportunity,
 )
 from sales.opportunities import Opportunity, opportunity_id_for_conversion
+from sales.ticket_handlers import TICKET_OPPORTUNITY_REQUESTED, open_opportunity_requested_from_ticket
 from sales.uow import SalesUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -177,4 +178,6 @@ HANDLERS: dict[str, Callable[[Envelope, SalesUnitOfWork], None]] = {
     # Who is in which team: managers see their teams' customers.
     USER_REGISTERED: keep_user,
     USER_CHANGED: keep_user,
+    # An agent spotted a need in a ticket: the customer's owner gets the deal, and the ticket links to it.
+    TICKET_OPPORTUNITY_REQUESTED: open_opportunity_requested_from_ticket,
 }

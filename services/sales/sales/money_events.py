@@ -5,10 +5,20 @@ from crm_shared.envelope import Envelope, format_time
 from sales.config import SERVICE
 from sales.invoices import Invoice, InvoiceChanged
 from sales.money_rules import money
-from sales.payments import Installment, InstallmentDueSoon, InstallmentOverdue, PaymentPlanCreated, PaymentReceived
+from sales.payments import (
+    Installment,
+    InstallmentDueSoon,
+    InstallmentOverdue,
+    PaymentPlanCreated,
+    PaymentPlanRevised,
+    PaymentReceived,
+)
 from sales.refunds import RefundChanged
 
+# The installments planned: one event per plan, listing them.
 PAYMENT_PLAN_CREATED = "sales.payment_plan.created.v1"
+# The unpaid part planned again: the installments closed at what was paid, voided, and added.
+PAYMENT_PLAN_REVISED = "sales.payment_plan.revised.v1"
 # Published once per installment, its reminder's number of days before its date.
 INSTALLMENT_DUE_SOON = "sales.installment.due_soon.v1"
 # Published once per installment, the first time the job finds it past its date with money still due.
@@ -79,6 +89,12 @@ def _invoice(invoice: Invoice) -> dict:
     }
 
 
+def _planned(installment: Installment) -> dict:
+    return {"installment_id": installment.id, "number": installment.number,
+            "planned_amount": money(installment.planned_amount), "planned_date": installment.planned_date.isoformat(),
+            "method": installment.method}
+
+
 def money_envelope(event) -> Envelope:
     """The wire form of a payment plan, payment or invoice event: ids and the facts consumers need."""
     if isinstance(event, PaymentPlanCreated):
@@ -90,10 +106,24 @@ def money_envelope(event) -> Envelope:
             "owner_id": contract.owner_id,
             "amount": money(contract.amount),
             "currency": contract.currency,
-            "installments": [{"installment_id": i.id, "number": i.number, "planned_amount": money(i.planned_amount),
-                              "planned_date": i.planned_date.isoformat(), "method": i.method}
-                             for i in event.installments],
+            "installments": [_planned(i) for i in event.installments],
             "created_by": event.created_by,
+            "at": format_time(event.at),
+        }
+    elif isinstance(event, PaymentPlanRevised):
+        contract = event.contract
+        name = PAYMENT_PLAN_REVISED
+        payload = {
+            "contract_id": contract.id,
+            "customer_id": contract.customer_id,
+            "owner_id": contract.owner_id,
+            "amount": money(contract.amount),
+            "currency": contract.currency,
+            "kept_installment_ids": [i.id for i in event.kept],
+            "closed_installment_ids": [i.id for i in event.closed],
+            "voided_installment_ids": [i.id for i in event.voided],
+            "installments": [_planned(i) for i in event.added],
+            "revised_by": event.revised_by,
             "at": format_time(event.at),
         }
     elif isinstance(event, InstallmentDueSoon):
@@ -134,6 +164,9 @@ def money_envelope(event) -> Envelope:
             "voided_installment_ids": list(refund.voided_installment_ids or []),
             "withdrawn_invoice_ids": list(refund.withdrawn_invoice_ids or []),
             "invoices_to_reverse": list(refund.invoices_to_reverse or []),
+            "amended_amount": money(refund.amended_amount) if refund.amended_amount is not None else None,
+            "amendment_id": refund.amendment_id,
+            "adjusted_installment_ids": list(refund.adjusted_installment_ids or []),
             "actor_id": event.actor_id,
             "at": format_time(event.at),
         }

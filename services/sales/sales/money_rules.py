@@ -27,6 +27,8 @@ MONEY_RULE_STATUS = {
     "refund_pending": 409,
     "payment_pending_approval": 409,
     "refund_exceeds_received": 409,
+    "refund_leaves_overpayment": 409,
+    "amendment_not_a_reduction": 409,
 }
 
 CENT = Decimal("0.01")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from sales import invoices, payments, refunds
-from sales.deal_schemas import AMOUNT, PERCENT
+from sales.deal_schemas import AMOUNT, PERCENT, ContractSchema
 from sales.money_rules import CENT
 
 ID = validate.Length(min=1, max=36)
@@ -218,10 +218,15 @@ class RefundCreateSchema(Schema):
         "description": "the money given back: at most what was received, \"0\" when nothing was paid"})
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=refunds.REASON_MAX), _not_blank])
     refunded_on = fields.Date(required=True)
+    amended_amount = fields.String(load_default=None, allow_none=True, validate=AMOUNT, metadata={
+        "description": "a partial refund (部分退单): the contract's amount after it; the contract stays in force. "
+                       "Left out, the deal is cancelled"})
 
     @post_load
     def exact(self, data, **_):
-        return {**data, "amount": _cents(data["amount"])}
+        amended = data.get("amended_amount")
+        return {**data, "amount": _cents(data["amount"]),
+                "amended_amount": _cents(amended) if amended is not None else None}
 
 
 class RefundSchema(Schema):
@@ -241,8 +246,66 @@ class RefundSchema(Schema):
     voided_installment_ids = fields.List(fields.String(), allow_none=True)
     withdrawn_invoice_ids = fields.List(fields.String(), allow_none=True)
     invoices_to_reverse = fields.List(fields.String(), allow_none=True)
+    amended_amount = fields.Decimal(**MONEY, allow_none=True, metadata={
+        "description": "a partial refund: the contract's amount after it"})
+    amendment_id = fields.String(allow_none=True, metadata={"description": "the contract amendment it made"})
+    adjusted_installment_ids = fields.List(fields.String(), allow_none=True, metadata={
+        "description": "installments whose planned or paid amounts the amendment changed"})
     version = fields.Integer()
 
 
 class RefundListSchema(Schema):
     items = fields.List(fields.Nested(RefundSchema))
+
+
+class PaymentPlanReviseSchema(Schema):
+    installments = fields.List(fields.Nested(InstallmentInputSchema), required=True,
+                               validate=validate.Length(min=1, max=payments.INSTALLMENTS_MAX), metadata={
+                                   "description": "the new installments of the unpaid part"})
+
+
+class ContractFiguresSchema(Schema):
+    amount = fields.Decimal(**MONEY, metadata={"description": "the contract's amount now, after any amendment"})
+    currency = fields.String()
+    received = fields.Decimal(**MONEY, metadata={"description": "money received, before refunds"})
+    refunded = fields.Decimal(**MONEY, metadata={"description": "money given back"})
+    paid = fields.Decimal(**MONEY, metadata={"description": "received less refunded"})
+    invoiced = fields.Decimal(**MONEY, metadata={"description": "issued invoices less red-letter reversals"})
+    outstanding = fields.Decimal(**MONEY, metadata={"description": "still expected; nothing once voided"})
+    net = fields.Decimal(**MONEY, metadata={"description": "paid plus outstanding: what the deal is worth now"})
+
+
+class ContractAmendmentSchema(Schema):
+    id = fields.String()
+    contract_id = fields.String()
+    amount_before = fields.Decimal(**MONEY)
+    amount_after = fields.Decimal(**MONEY)
+    currency = fields.String()
+    reason = fields.String()
+    amended_by = fields.String()
+    amended_at = fields.DateTime()
+    refund_id = fields.String(allow_none=True)
+
+
+class ContractAmendmentListSchema(Schema):
+    items = fields.List(fields.Nested(ContractAmendmentSchema))
+
+
+class ContractJournalEntrySchema(Schema):
+    event_id = fields.String()
+    event_name = fields.String()
+    occurred_at = fields.DateTime()
+    actor_id = fields.String(allow_none=True)
+    record_kind = fields.String(metadata={"description": "what the change is about: contract, payment, invoice, ..."})
+    record_id = fields.String()
+    caused_by_kind = fields.String(allow_none=True, metadata={"description": "refund or approval_request"})
+    caused_by_id = fields.String(allow_none=True)
+    details = fields.Dict(metadata={"description": "the event's payload"})
+
+
+class ContractJournalSchema(Schema):
+    items = fields.List(fields.Nested(ContractJournalEntrySchema))
+
+
+class ContractWithFiguresSchema(ContractSchema):
+    figures = fields.Nested(ContractFiguresSchema, metadata={"description": "its money, computed in one place"})

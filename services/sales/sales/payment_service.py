@@ -16,6 +16,7 @@ from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import NotFound
 from crm_shared.scheduler import Every, TimedJob
+from crm_shared.versioning import check_version
 from sales import approval_service
 from sales.approvals import APPROVED as REQUEST_APPROVED
 from sales.approvals import PAYMENT, ApprovalRequest
@@ -23,7 +24,7 @@ from sales.contracts import Contract
 from sales.deal_access import visible_customer_ids
 from sales.money_rules import MoneyRuleViolation
 from sales.order_service import invalid, must_act_for, seen_customer
-from sales.payments import Installment, InstallmentInput, Payment, allocate, plan_installments
+from sales.payments import Installment, InstallmentInput, Payment, allocate, plan_installments, revise_plan
 from sales.uow import SalesUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,41 @@ def create_plan(uow_factory: UowFactory, contract_id: str, inputs: list[Installm
         uow.installments.add_all(installments)
         uow.commit()
         return contract, installments
+
+
+def plan_version(installments: list[Installment]) -> int:
+    """The plan's version, for If-Match: the sum of its installments' versions. Installments are never deleted
+    and every change of one raises its version, so any change anywhere in the plan raises the sum."""
+    return sum(installment.version for installment in installments)
+
+
+def get_plan(uow_factory: UowFactory, contract_id: str, viewer: Identity) -> tuple[Contract, list[Installment]]:
+    with uow_factory() as uow:
+        contract = uow.contracts.get(contract_id)
+        if contract is None:
+            raise NotFound("contract", contract_id)
+        seen_customer(uow, contract.customer_id, viewer, "contract", contract_id)
+        return contract, uow.installments.of_contract(contract.id)
+
+
+def revise_payment_plan(uow_factory: UowFactory, contract_id: str, inputs: list[InstallmentInput],
+                        expected_version: int, actor: Identity) -> tuple[Contract, list[Installment]]:
+    """Plan the unpaid part again, as of the plan version the actor read (412 if anything changed since)."""
+    with uow_factory() as uow:
+        contract = locked_contract(uow, contract_id, actor)
+        must_act_for(uow, uow.customers.get(contract.customer_id), actor)
+        if uow.refunds.pending_of_contract(contract.id):
+            raise MoneyRuleViolation("refund_pending", "A refund of this contract is waiting for approval; the plan "
+                                                       "is not changed meanwhile.")
+        existing = uow.installments.of_contract(contract.id)
+        check_version("payment plan", expected_version, plan_version(existing))
+        try:
+            added = revise_plan(contract, inputs, existing, actor.user_id, utc_now())
+        except ValueError as error:
+            raise invalid(error) from error
+        uow.installments.add_all(added)
+        uow.commit()
+        return contract, [*existing, *added]
 
 
 def get_installment(uow_factory: UowFactory, installment_id: str, viewer: Identity) -> Installment:

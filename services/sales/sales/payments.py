@@ -61,6 +61,19 @@ class PaymentPlanCreated:
 
 
 @dataclass
+class PaymentPlanRevised:
+    """The unpaid part was planned again: `closed` kept what was paid on them, `voided` had nothing paid."""
+
+    contract: Contract
+    kept: list["Installment"]
+    closed: list["Installment"]
+    voided: list["Installment"]
+    added: list["Installment"]
+    revised_by: str
+    at: datetime
+
+
+@dataclass
 class InstallmentDueSoon:
     installment: "Installment"
     days_left: int
@@ -146,11 +159,23 @@ class Installment:
         self.events.append(InstallmentDueSoon(self, (self.planned_date - today).days, now))
         return True
 
+    def restatus(self) -> None:
+        """After its amounts changed: paid when nothing is left, else as far as money came (overdue stays)."""
+        if self.paid_amount >= self.planned_amount:
+            self.status = PAID
+        elif self.status != OVERDUE:
+            self.status = PARTIALLY_PAID if self.paid_amount > ZERO else PENDING
+
     def void(self, now: datetime) -> None:
         """The deal was cancelled: nothing more is expected on it (what was paid stays recorded)."""
         if self.status in OPEN and self.reserved_amount == ZERO:
             self.status = VOID
             self.voided_at = now
+
+    def close_at_paid(self) -> None:
+        """Its unpaid rest is planned elsewhere: what was paid on it becomes its amount, and it is paid."""
+        self.planned_amount = self.paid_amount
+        self.status = PAID
 
     def _check_payable(self, amount: Decimal) -> None:
         if self.status not in OPEN:
@@ -174,11 +199,108 @@ class Installment:
 def plan_installments(contract: Contract, inputs: list[InstallmentInput], existing: list[Installment],
                       created_by: str, now: datetime) -> list[Installment]:
     """The installments of `contract`'s plan; their sum must be the contract's amount to the cent."""
+    _check_plannable(contract)
+    if any(installment.status != VOID for installment in existing):
+        raise MoneyRuleViolation("payment_plan_exists", "This contract already has a payment plan.")
+    installments = _new_installments(contract, inputs, contract.amount, "the contract's amount", created_by, now)
+    installments[0].events.append(PaymentPlanCreated(contract, installments, created_by, now))
+    return installments
+
+
+def revise_plan(contract: Contract, inputs: list[InstallmentInput], existing: list[Installment], revised_by: str,
+                now: datetime) -> list[Installment]:
+    """Plan the unpaid part again; what was paid stays where it is. Returns the new installments.
+
+    An installment paid in full is kept as it is; one partly paid is closed at what was paid on it; one with
+    nothing paid is voided. The new installments cover the rest: the contract's amount less what was paid,
+    so the live installments still add up to the contract's amount to the cent.
+    """
+    _check_plannable(contract)
+    live = [i for i in existing if i.status != VOID]
+    if not live:
+        raise MoneyRuleViolation("no_payment_plan", "This contract has no payment plan to revise.")
+    if any(i.reserved_amount != ZERO for i in live):
+        raise MoneyRuleViolation("payment_pending_approval", "A payment of this contract is waiting for approval; "
+                                                             "decide it before planning again.")
+    kept = [i for i in live if i.paid_amount > ZERO]
+    taken = {i.number for i in kept}
+    if any(item.number in taken for item in inputs):
+        raise ValueError(f"installment numbers {', '.join(map(str, sorted(taken)))} are taken by paid installments")
+    paid = sum((i.paid_amount for i in kept), ZERO)
+    rest = contract.amount - paid
+    if rest == ZERO:
+        raise MoneyRuleViolation("installments_must_equal_contract", "Nothing is left to plan: the contract's amount "
+                                                                     "was paid in full.")
+    added = _new_installments(contract, inputs, rest, "the contract's amount less what was paid", revised_by, now)
+    closed = [i for i in kept if i.status != PAID]
+    voided = [i for i in live if i.paid_amount == ZERO]
+    for installment in closed:
+        installment.close_at_paid()
+    for installment in voided:
+        installment.void(now)
+    added[0].events.append(PaymentPlanRevised(contract, [i for i in kept if i not in closed], closed, voided, added,
+                                              revised_by, now))
+    return added
+
+
+def amend_plan(installments: list[Installment], refunded: Decimal, amended_amount: Decimal,
+               now: datetime) -> tuple[list[Installment], list[Installment], list[tuple[Installment, Decimal]]]:
+    """A contract's amount was reduced to `amended_amount` and `refunded` given back: fit the plan to it.
+
+    The money given back comes off the latest installments' payments first; then the reduction comes off
+    the latest unpaid parts, an installment left with nothing planned being voided. The live installments
+    then add up to the amended amount, and what was paid on them to what was kept. Returns the installments
+    voided, those whose amounts changed, and where the refund came from.
+    """
+    live = sorted((i for i in installments if i.status != VOID), key=lambda i: (i.planned_date, i.number),
+                  reverse=True)
+    if not live:
+        return [], [], []
+    if any(i.reserved_amount != ZERO for i in live):
+        raise MoneyRuleViolation("payment_pending_approval", "A payment of this contract is waiting for approval; "
+                                                             "decide it before the refund.")
+    taken_back, left = [], refunded
+    for installment in live:
+        part = min(left, installment.paid_amount)
+        if part > ZERO:
+            installment.paid_amount -= part
+            taken_back.append((installment, part))
+            left -= part
+    cut = sum((i.planned_amount for i in live), ZERO) - amended_amount
+    reduced = {}
+    for installment in live:
+        part = min(cut, installment.planned_amount - installment.paid_amount)
+        if part > ZERO:
+            reduced[installment.id] = part
+            cut -= part
+    if left != ZERO or cut != ZERO:
+        raise MoneyRuleViolation("refund_leaves_overpayment", "After the refund more would be kept than the amended "
+                                                              "amount.")
+    voided, changed = [], []
+    touched = {i.id for i, _ in taken_back} | set(reduced)
+    for installment in live:
+        if installment.id not in touched:
+            continue
+        if installment.paid_amount == ZERO and reduced.get(installment.id) == installment.planned_amount:
+            # Kept at what it planned, so the record says what was given up.
+            installment.status = VOID
+            installment.voided_at = now
+            voided.append(installment)
+            continue
+        installment.planned_amount -= reduced.get(installment.id, ZERO)
+        installment.restatus()
+        changed.append(installment)
+    return voided, changed, taken_back
+
+
+def _check_plannable(contract: Contract) -> None:
     if contract.status not in PLANNABLE:
         raise MoneyRuleViolation("contract_not_in_force", "A payment plan is made for a signed or active contract; "
                                                           f"this one is {contract.status.replace('_', ' ')}.")
-    if any(installment.status != VOID for installment in existing):
-        raise MoneyRuleViolation("payment_plan_exists", "This contract already has a payment plan.")
+
+
+def _new_installments(contract: Contract, inputs: list[InstallmentInput], total_wanted: Decimal, what: str,
+                      created_by: str, now: datetime) -> list[Installment]:
     if not 1 <= len(inputs) <= INSTALLMENTS_MAX:
         raise ValueError(f"a plan has 1 to {INSTALLMENTS_MAX} installments")
     numbers = [item.number for item in inputs]
@@ -192,12 +314,12 @@ def plan_installments(contract: Contract, inputs: list[InstallmentInput], existi
         if not 0 <= item.remind_days_before <= REMIND_DAYS_MAX:
             raise ValueError(f"a reminder comes 0 to {REMIND_DAYS_MAX} days before")
     total = sum((item.amount for item in inputs), ZERO)
-    if total != contract.amount:
+    if total != total_wanted:
         raise MoneyRuleViolation(
             "installments_must_equal_contract",
-            f"The installments add up to {money(total)} {contract.currency}; they must add up to the contract's "
-            f"amount, {money(contract.amount)} {contract.currency}.")
-    installments = [
+            f"The installments add up to {money(total)} {contract.currency}; they must add up to {what}, "
+            f"{money(total_wanted)} {contract.currency}.")
+    return [
         Installment(
             id=str(uuid.uuid4()), contract_id=contract.id, customer_id=contract.customer_id, number=item.number,
             planned_amount=item.amount, currency=contract.currency, planned_date=item.planned_date,
@@ -207,8 +329,6 @@ def plan_installments(contract: Contract, inputs: list[InstallmentInput], existi
         )
         for item in sorted(inputs, key=lambda item: item.number)
     ]
-    installments[0].events.append(PaymentPlanCreated(contract, installments, created_by, now))
-    return installments
 
 
 def allocate(installments: list[Installment], amount: Decimal,

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from crm_shared.auth import ADMIN, ROLES, SALES_MANAGER, SALES_REP, current_identity, require_roles
-from crm_shared.versioning import etag_header
+from crm_shared.versioning import etag_header, required_version
 from sales import payment_service
 from sales.money_schemas import (
     InstallmentListQuerySchema,
@@ -15,6 +15,7 @@ from sales.money_schemas import (
     PaymentCreateSchema,
     PaymentListSchema,
     PaymentPlanCreateSchema,
+    PaymentPlanReviseSchema,
     PaymentPlanSchema,
     PaymentSchema,
 )
@@ -44,6 +45,35 @@ class PaymentPlans(MethodView):
                                                              current_identity())
         return {"contract_id": contract.id, "amount": contract.amount, "currency": contract.currency,
                 "installments": installments}
+
+
+def _plan(contract, installments) -> tuple[dict, dict]:
+    ordered = sorted(installments, key=lambda i: (i.status == "void", i.number, i.planned_date))
+    body = {"contract_id": contract.id, "amount": contract.amount, "currency": contract.currency,
+            "installments": ordered}
+    return body, etag_header(payment_service.plan_version(installments))
+
+
+@payment_plans_blp.route("/<string:contract_id>")
+class PaymentPlanOfContract(MethodView):
+    @payment_plans_blp.response(200, PaymentPlanSchema, headers=ETAG_HEADER)
+    @require_roles(*ROLES)
+    def get(self, contract_id):
+        """A contract's plan: its installments, live ones first; the ETag is the plan's version."""
+        return _plan(*payment_service.get_plan(_uow(), contract_id, current_identity()))
+
+    @payment_plans_blp.arguments(PaymentPlanReviseSchema)
+    @payment_plans_blp.response(200, PaymentPlanSchema, headers=ETAG_HEADER)
+    @require_roles(*SELLERS)
+    def put(self, body, contract_id):
+        """Plan the unpaid part again; what was paid stays (a partly paid installment is closed at what was paid).
+
+        The new installments must add up to the contract's amount less what was paid (422
+        `installments_must_equal_contract`); If-Match with the plan's ETag required (412 if it changed).
+        """
+        version = required_version("payment plan")
+        return _plan(*payment_service.revise_payment_plan(_uow(), contract_id, body["installments"], version,
+                                                          current_identity()))
 
 
 @installments_blp.route("")

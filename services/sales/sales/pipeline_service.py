@@ -11,6 +11,7 @@ from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError
 from crm_shared.versioning import check_version, stale_write_refused
 from sales.catalogue import LineInput, priced_lines, total_of
+from sales.events import OpportunityUpdated
 from sales.opportunities import Opportunity
 from sales.permissions import editable_opportunity, readable_opportunity, team_owners
 from sales.pipeline import ForecastRow, Pipeline, Stage, StageChange, UnknownStage, forecast, stage_totals
@@ -33,6 +34,7 @@ def edit_opportunity(uow_factory: UowFactory, opportunity_id: str, changes: dict
         opportunity, _ = editable_opportunity(uow, opportunity_id, editor, now)
         check_version("opportunity", expected_version, opportunity.version)
         opportunity.edit(changes, editor.user_id, now, has_lines=bool(uow.lines.of_opportunity(opportunity.id)))
+        opportunity.events.append(OpportunityUpdated(opportunity, sorted(changes), editor.user_id, now))
         uow.commit()
         return _with_lines(uow, opportunity)
 
@@ -62,6 +64,7 @@ def replace_lines(uow_factory: UowFactory, opportunity_id: str, lines: list[Line
         check_version("opportunity", expected_version, opportunity.version)
         priced, currency = priced_lines(lines, uow.products.with_ids(line.product_id for line in lines))
         opportunity.lines_replaced(total_of(priced), currency, editor.user_id, now)
+        opportunity.events.append(OpportunityUpdated(opportunity, ["lines", "amount"], editor.user_id, now))
         uow.lines.replace(opportunity.id, priced)
         uow.commit()
         return _with_lines(uow, opportunity)

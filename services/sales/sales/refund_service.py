@@ -24,7 +24,8 @@ UowFactory = Callable[[], SalesUnitOfWork]
 
 
 def request_refund(uow_factory: UowFactory, fields: dict, actor: Identity) -> Refund:
-    """Ask to cancel the deal and give back `amount`; applied once approved (at once if the flow has no step)."""
+    """Ask to cancel the deal (or, with `amended_amount`, reduce it) and give back `amount`; applied once approved
+    (at once if the flow has no step)."""
     with uow_factory() as uow:
         contract = locked_contract(uow, fields["contract_id"], actor)
         must_act_for(uow, uow.customers.get(contract.customer_id), actor)
@@ -32,7 +33,7 @@ def request_refund(uow_factory: UowFactory, fields: dict, actor: Identity) -> Re
         try:
             refund = Refund.request(contract, uow.payments.of_contract(contract.id),
                                     uow.refunds.pending_of_contract(contract.id), fields["amount"], fields["reason"],
-                                    fields["refunded_on"], actor.user_id, now)
+                                    fields["refunded_on"], actor.user_id, now, fields.get("amended_amount"))
         except ValueError as error:
             raise invalid(error) from error
         uow.refunds.add(refund)
@@ -45,15 +46,17 @@ def request_refund(uow_factory: UowFactory, fields: dict, actor: Identity) -> Re
 
 
 def apply_refund(uow: SalesUnitOfWork, refund: Refund, actor_id: str, now: datetime) -> None:
-    """Cancel the deal the refund names, in the caller's transaction (the contract's row is locked here)."""
+    """Cancel or amend the deal the refund names, in the caller's transaction (the contract's row is locked here)."""
     contract = uow.contracts.get(refund.contract_id, for_update=True)
     order = uow.orders.get(contract.order_id)
     invoices = uow.invoices.of_contract(contract.id)
-    payment, withdrawn = refund.apply(contract, order, uow.installments.of_contract(contract.id),
-                                      uow.payments.of_contract(contract.id), invoices, actor_id, now)
-    if payment is not None:
-        uow.payments.add(payment)
-    for invoice in withdrawn:
+    applied = refund.apply(contract, order, uow.installments.of_contract(contract.id),
+                           uow.payments.of_contract(contract.id), invoices, actor_id, now)
+    if applied.payment is not None:
+        uow.payments.add(applied.payment)
+    if applied.amendment is not None:
+        uow.amendments.add(applied.amendment)
+    for invoice in applied.withdrawn:
         request = uow.approvals.get(invoice.approval_request_id) if invoice.approval_request_id else None
         if request is not None:
             request.withdraw(actor_id, now)

@@ -1,6 +1,7 @@
 """The sales unit of work: one transaction with the repositories, the ownership history and the outbox."""
 from crm_shared.directory import Directory
 from crm_shared.uow import UnitOfWork
+from sales.contract_journal import ContractAmendments, ContractJournal
 from sales.deal_events import deal_envelope
 from sales.deal_repository import ApprovalRepository, ContractRepository, OrderRepository
 from sales.db_customers_pipeline import directory
@@ -11,6 +12,10 @@ from sales.people_repository import CustomerContacts, CustomerLevels, CustomerTe
 from sales.permissions import Permissions
 from sales.pipeline_repository import Board, OpportunityLines, Products, StageHistory, Stages
 from sales.repository import CustomerRepository, OpportunityRepository, OwnershipHistory
+from sales.target_events import target_envelope
+from sales.target_repository import Departments, ExpenseRepository, TargetRepository
+from sales.follow_up_repository import FollowUps
+from sales.timeline import CustomerTimeline
 
 
 class SalesUnitOfWork(UnitOfWork):
@@ -36,6 +41,13 @@ class SalesUnitOfWork(UnitOfWork):
         self.payments = PaymentRepository(self.session)
         self.invoices = InvoiceRepository(self.session)
         self.refunds = RefundRepository(self.session)
+        self.targets = TargetRepository(self.session)
+        self.expenses = ExpenseRepository(self.session)
+        self.departments = Departments(self.session)
+        self.follow_ups = FollowUps(self.session)
+        self.timeline = CustomerTimeline(self.session)
+        self.amendments = ContractAmendments(self.session)
+        self.contract_journal = ContractJournal(self.session)
         return self
 
     def commit(self) -> None:
@@ -47,6 +59,12 @@ class SalesUnitOfWork(UnitOfWork):
         for opportunity in self.opportunities.seen.values():
             self.stage_history.add(opportunity.stage_changes)
             opportunity.stage_changes.clear()
+        # Every event about a contract is also its journal (GET /contracts/{id}/history and the customer's
+        # timeline), in the same transaction.
+        envelopes = self.collect_new_events()
+        self.contract_journal.record(envelopes)
+        for envelope in envelopes:
+            self.emit(envelope)
         super().commit()
 
     def collect_new_events(self):
@@ -60,5 +78,8 @@ class SalesUnitOfWork(UnitOfWork):
         for aggregate in [*self.installments.seen.values(), *self.payments.seen.values(),
                           *self.invoices.seen.values(), *self.refunds.seen.values()]:
             envelopes.extend(money_envelope(event) for event in aggregate.events)
+            aggregate.events.clear()
+        for aggregate in [*self.targets.seen.values(), *self.expenses.seen.values()]:
+            envelopes.extend(target_envelope(event) for event in aggregate.events)
             aggregate.events.clear()
         return envelopes

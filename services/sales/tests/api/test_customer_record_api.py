@@ -108,7 +108,11 @@ def test_a_patch_needs_if_match_and_a_stale_one_is_refused_with_412(client, head
     # A weak form of the current tag is accepted as the same version.
     weak = {**rep, "If-Match": f'W/"{customer["version"] + 1}"'}
     assert client.patch(path, json={"industry": "Mining"}, headers=weak).json["industry"] == "Mining"
-    assert len(published()) == before
+    # The two edits that went through are published, naming what changed; the refused ones are not.
+    updates = published()[before:]
+    assert [(e["name"], e["payload"]["changed"]) for e in updates] == [
+        ("sales.customer.updated.v1", ["industry", "level"]), ("sales.customer.updated.v1", ["industry"])]
+    assert updates[-1]["payload"]["industry"] == "Mining"
 
 
 def test_fields_a_user_may_not_set_are_refused_by_name_and_nothing_changes(client, headers, create):

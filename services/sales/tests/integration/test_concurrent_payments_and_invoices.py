@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from crm_shared.testing import all_at_once
+from crm_shared.testing import all_at_once, each_at_once
 
 # Concurrency is checked on PostgreSQL.
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
@@ -120,3 +120,41 @@ def test_two_invoices_issued_at_once_with_one_number_exactly_one_gets_it(app, cl
     answers = all_at_once(app, [(f"{url}/issue", issue, fresh(client, url, rep)) for url in urls])
     assert sorted(status for status, _ in answers) == [200, 409], answers
     assert [body["code"] for status, body in answers if status == 409] == ["invoice_number_taken"]
+
+
+REST = [{"number": 3, "amount": "25000.00", "planned_date": "2027-03-31", "method": "bank_transfer"},
+        {"number": 4, "amount": "25000.00", "planned_date": "2027-09-30", "method": "bank_transfer"}]
+
+
+def live_installments(client, contract_id: str, rep: dict) -> list[dict]:
+    items = client.get(f"/api/v1/installments?contract_id={contract_id}", headers=rep).json["items"]
+    return [i for i in items if i["status"] != "void"]
+
+
+def test_two_plan_revisions_at_once_from_the_same_version_exactly_one_is_kept(app, client, planned, headers):
+    rep = headers("rep-1", "sales_rep")
+    for _ in range(ROUNDS):
+        contract = planned()
+        url = f"/api/v1/payment-plans/{contract['id']}"
+        read = fresh(client, url, rep)
+        answers = each_at_once(app, {"a": ("PUT", url, {"installments": REST}, read),
+                                     "b": ("PUT", url, {"installments": REST[:1] + [{**REST[1], "number": 5}]}, read)})
+        assert sorted(status for status, _ in answers.values()) == [200, 412], answers
+        live = live_installments(client, contract["id"], rep)
+        assert len(live) == 2 and sum(Decimal(i["planned_amount"]) for i in live) == Decimal("50000.00")
+
+
+def test_a_plan_revision_and_a_payment_at_once_keep_the_sum_and_what_was_paid(app, client, planned, headers):
+    rep = headers("rep-1", "sales_rep")
+    for _ in range(ROUNDS):
+        contract = planned()
+        url = f"/api/v1/payment-plans/{contract['id']}"
+        answers = each_at_once(app, {
+            "revise": ("PUT", url, {"installments": REST}, fresh(client, url, rep)),
+            "pay": ("POST", "/api/v1/payments", payment(contract["id"], "1000.00"), rep)})
+        assert answers["pay"][0] == 201, answers
+        # Either the payment came first and the revision read a stale plan, or it was paid on the revised plan.
+        assert answers["revise"][0] in (200, 412), answers
+        live = live_installments(client, contract["id"], rep)
+        assert sum(Decimal(i["planned_amount"]) for i in live) == Decimal("50000.00")
+        assert sum(Decimal(i["paid_amount"]) for i in live) == Decimal("1000.00")

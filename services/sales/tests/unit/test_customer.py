@@ -95,6 +95,7 @@ class FakeUnitOfWork(SalesUnitOfWork):
         self.opportunities = FakeOpportunityRepository()
         self.orders = self.contracts = FakeNothingSeen()
         self.installments = self.payments = self.invoices = self.refunds = FakeNothingSeen()
+        self.targets = self.expenses = FakeNothingSeen()
         self.contacts = FakeContacts()
         self.stages = FakeStages()
         self.committed: list = []

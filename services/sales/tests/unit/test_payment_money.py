@@ -251,8 +251,9 @@ def test_applying_a_refund_voids_the_contract_and_unpaid_installments_and_record
     waiting = Invoice.request(deal, Decimal("300"), {**FIELDS, "amount": Decimal("100.00")}, "rep-1", NOW)
     refund = Refund.request(deal, [received("400.00")], [], Decimal("250.00"), "cancelled", date(2026, 11, 28),
                             "rep-1", NOW)
-    payment, withdrawn = refund.apply(deal, order, [first, second], [received("400.00")], [issued, waiting],
-                                      "boss", NOW)
+    applied = refund.apply(deal, order, [first, second], [received("400.00")], [issued, waiting], "boss", NOW)
+    payment, withdrawn = applied.payment, applied.withdrawn
+    assert applied.amendment is None
     assert (deal.status, order.status, refund.status) == ("voided", "cancelled", "completed")
     assert (first.status, second.status) == (PAID, "void")
     assert (payment.amount, payment.refund_id, refund.payment_id) == (Decimal("-250.00"), refund.id, payment.id)
