@@ -7,7 +7,14 @@ from marshmallow import RAISE
 from crm_shared.auth import ROLES, current_identity, require_roles
 from service_desk import service
 from service_desk.repository import TicketQuery
-from service_desk.schemas import TicketCloseSchema, TicketCreateSchema, TicketListQuerySchema, TicketPageSchema, TicketSchema
+from service_desk.schemas import (
+    OpportunityRequestSchema,
+    TicketCloseSchema,
+    TicketCreateSchema,
+    TicketListQuerySchema,
+    TicketPageSchema,
+    TicketSchema,
+)
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1/tickets", description="Tickets")
 
@@ -59,3 +66,13 @@ class CloseTicket(MethodView):
     def post(self, body, ticket_id):
         """Close a ticket, with an optional resolution; 409 `ticket_closed` if it is closed already."""
         return service.close_ticket(_uow(), ticket_id, body.get("resolution"), current_identity())
+
+
+@blp.route("/<string:ticket_id>/opportunity-request")
+class TicketOpportunityRequest(MethodView):
+    @blp.arguments(OpportunityRequestSchema)
+    @blp.response(202, TicketSchema)
+    @require_roles(*service.REQUESTERS)
+    def post(self, request, ticket_id):
+        """Ask sales for a deal for the ticket's customer; 409 `opportunity_already_requested` or `customer_in_pool`."""
+        return service.request_opportunity(_uow(), ticket_id, request, current_identity())

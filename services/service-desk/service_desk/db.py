@@ -37,6 +37,11 @@ tickets = Table(
     Column("closed_at", UtcDateTime()),
     Column("closed_by", String(36)),
     Column("resolution", Text),
+    Column("opportunity_requested_at", UtcDateTime()),
+    Column("opportunity_requested_by", String(36)),
+    # Set by sales' `sales.opportunity.opened.v1` naming this ticket, or the reason of its refusal.
+    Column("opportunity_id", String(36)),
+    Column("opportunity_refusal", String(50)),
     Column("version", Integer, nullable=False),
     Index("ix_tickets_customer_opened", "customer_id", "opened_at"),
     Index("ix_tickets_status_opened", "status", "opened_at"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from crm_shared.errors import APIError
 
@@ -21,6 +22,8 @@ STATUSES = (NEW, CLOSED)
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 10_000
 RESOLUTION_MAX = 2_000
+OPPORTUNITY_NAME_MAX = 200
+NOTE_MAX = 2_000
 
 
 class TicketClosedAlready(APIError):
@@ -38,6 +41,12 @@ class UnknownCustomer(APIError):
             "Some fields are not valid. customer_id: No customer with this id.",
             {"customer_id": ["No customer with this id."]},
         )
+
+
+class OpportunityAlreadyRequested(APIError):
+    def __init__(self):
+        super().__init__(409, "opportunity_already_requested", "An opportunity was already asked for from this "
+                         "ticket; a new request is possible only once sales has refused it.")
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,22 @@ class TicketClosed:
     customer_owner_id: str | None
 
 
+@dataclass(frozen=True)
+class OpportunityRequest:
+    """What an agent who spotted a sales need tells sales: a name for the deal, perhaps an amount, and a note."""
+
+    name: str
+    currency: str
+    amount: Decimal | None = None
+    note: str | None = None
+
+
+@dataclass
+class OpportunityRequested:
+    ticket: "Ticket"
+    request: OpportunityRequest
+
+
 @dataclass
 class Ticket:
     """A customer's request for help, from the moment someone opens it."""
@@ -78,6 +103,11 @@ class Ticket:
     closed_at: datetime | None = None
     closed_by: str | None = None
     resolution: str | None = None
+    # The opportunity asked for from this ticket: who asked and when; the deal sales opened, or why it refused.
+    opportunity_requested_at: datetime | None = None
+    opportunity_requested_by: str | None = None
+    opportunity_id: str | None = None
+    opportunity_refusal: str | None = None
     version: int = 1
     events: list = field(default_factory=list, compare=False, repr=False)
 
@@ -124,3 +154,35 @@ class Ticket:
         self.closed_by = user_id
         self.resolution = resolution
         self.events.append(TicketClosed(self, customer_owner_id=customer.owner_id))
+
+    def request_opportunity(self, request: OpportunityRequest, user_id: str, now: datetime) -> None:
+        """Ask sales for an opportunity for the ticket's customer, once (again only after sales refused)."""
+        if self.opportunity_requested_at is not None and self.opportunity_refusal is None:
+            raise OpportunityAlreadyRequested()
+        if not request.name.strip() or len(request.name) > OPPORTUNITY_NAME_MAX:
+            raise ValueError(f"an opportunity name has 1 to {OPPORTUNITY_NAME_MAX} characters and is not blank")
+        if request.note is not None and len(request.note) > NOTE_MAX:
+            raise ValueError(f"a note has at most {NOTE_MAX} characters")
+        self.opportunity_requested_at = now
+        self.opportunity_requested_by = user_id
+        self.opportunity_id = None
+        self.opportunity_refusal = None
+        self.events.append(OpportunityRequested(self, request))
+
+    def link_opportunity(self, opportunity_id: str) -> bool:
+        """Sales opened a deal from this ticket: the ticket names it. False if it names one already."""
+        if self.opportunity_id is not None:
+            return False
+        self.opportunity_id = opportunity_id
+        self.opportunity_refusal = None
+        return True
+
+    def opportunity_refused(self, requested_at: datetime, reason: str) -> bool:
+        """Sales could not open the deal asked for at `requested_at` (say, the customer is in the public pool); the
+        agent may ask again.
+
+        False when there is nothing to refuse: that request is not the pending one, or a deal is linked already."""
+        if self.opportunity_requested_at != requested_at or self.opportunity_id is not None:
+            return False
+        self.opportunity_refusal = reason
+        return True

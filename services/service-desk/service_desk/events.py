@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from crm_shared.envelope import Envelope, format_time
 from service_desk.config import EVENT_PREFIX
-from service_desk.domain import TicketClosed, TicketOpened
+from service_desk.domain import OpportunityRequested, TicketClosed, TicketOpened
 
 TICKET_OPENED = f"{EVENT_PREFIX}.ticket.opened.v1"
 TICKET_CLOSED = f"{EVENT_PREFIX}.ticket.closed.v1"
+# An agent spotted a sales need: sales opens the opportunity for the customer's owner and names the ticket in it.
+TICKET_OPPORTUNITY_REQUESTED = f"{EVENT_PREFIX}.ticket.opportunity_requested.v1"
 
 
 def to_envelope(event) -> Envelope:
@@ -38,4 +40,17 @@ def to_envelope(event) -> Envelope:
             "closed_at": format_time(ticket.closed_at),
         }
         return Envelope.new(TICKET_CLOSED, payload, producer=EVENT_PREFIX)
+    if isinstance(event, OpportunityRequested):
+        ticket, request = event.ticket, event.request
+        payload = {
+            "ticket_id": ticket.id,
+            "customer_id": ticket.customer_id,
+            "requested_by": ticket.opportunity_requested_by,
+            "requested_at": format_time(ticket.opportunity_requested_at),
+            "name": request.name,
+            "amount": None if request.amount is None else str(request.amount),
+            "currency": request.currency,
+            "note": request.note,
+        }
+        return Envelope.new(TICKET_OPPORTUNITY_REQUESTED, payload, producer=EVENT_PREFIX)
     raise TypeError(f"no wire form for {type(event).__name__}")

@@ -1,6 +1,7 @@
 """Reactions of the service desk to other services' events: functions of (event, unit of work)."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Mapping
 
 from crm_shared.envelope import Envelope, parse_time
@@ -10,6 +11,10 @@ from service_desk.uow import ServiceDeskUnitOfWork
 CUSTOMER_CREATED = "sales.customer.created.v1"
 CUSTOMER_RETURNED = "sales.customer.returned.v1"
 CUSTOMER_OWNER_CHANGED = "sales.customer.owner_changed.v1"
+OPPORTUNITY_OPENED = "sales.opportunity.opened.v1"
+OPPORTUNITY_REQUEST_REFUSED = "sales.opportunity_request.refused.v1"
+
+log = logging.getLogger(__name__)
 
 
 class InvalidPayload(ValueError):
@@ -59,9 +64,34 @@ def follow_new_owner_of_customer(envelope: Envelope, uow: ServiceDeskUnitOfWork)
     uow.customers.change_owner(_text(payload, "customer_id"), owner, _time(payload, "changed_at"))
 
 
+def link_opportunity_to_ticket(envelope: Envelope, uow: ServiceDeskUnitOfWork) -> None:
+    """Sales opened a deal naming one of our tickets (asked for from it): the ticket names the deal."""
+    payload = envelope.payload
+    ticket_id = payload.get("source_ticket_id")
+    if ticket_id is None:
+        return  # most deals come from no ticket
+    ticket = uow.tickets.get(_text(payload, "source_ticket_id"))
+    if ticket is None:
+        log.warning("opportunity %s names ticket %s, which the desk does not know", payload.get("opportunity_id"),
+                    ticket_id)
+        return
+    ticket.link_opportunity(_text(payload, "opportunity_id"))
+
+
+def record_opportunity_refusal(envelope: Envelope, uow: ServiceDeskUnitOfWork) -> None:
+    """Sales opened no deal for the ticket's request: the ticket says why, and the agent may ask again."""
+    payload = envelope.payload
+    ticket = uow.tickets.get(_text(payload, "ticket_id"))
+    if ticket is not None:
+        ticket.opportunity_refused(_time(payload, "requested_at"), _text(payload, "reason"))
+
+
 HANDLERS: dict[str, Callable[[Envelope, ServiceDeskUnitOfWork], None]] = {
     CUSTOMER_CREATED: remember_customer,
     # Who owns the customer decides which rep sees its tickets: the replica follows sales.
     CUSTOMER_RETURNED: forget_owner_of_returned_customer,
     CUSTOMER_OWNER_CHANGED: follow_new_owner_of_customer,
+    # The opportunity an agent asked for from a ticket: linked once sales opened it, or the reason it did not.
+    OPPORTUNITY_OPENED: link_opportunity_to_ticket,
+    OPPORTUNITY_REQUEST_REFUSED: record_opportunity_refusal,
 }

@@ -1,7 +1,22 @@
 """Request and response schemas of the service-desk API; unknown fields are refused."""
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
 
-from service_desk.domain import DESCRIPTION_MAX, NORMAL, PRIORITIES, RESOLUTION_MAX, STATUSES, SUBJECT_MAX
+from marshmallow import Schema, fields, post_load, validate
+
+from service_desk.domain import (
+    DESCRIPTION_MAX,
+    NORMAL,
+    NOTE_MAX,
+    OPPORTUNITY_NAME_MAX,
+    PRIORITIES,
+    RESOLUTION_MAX,
+    STATUSES,
+    SUBJECT_MAX,
+    OpportunityRequest,
+)
+
+# The currency of a deal asked for without one: the desk's customers are billed in yuan unless an agent says otherwise.
+DEFAULT_CURRENCY = "CNY"
 
 
 class TicketCreateSchema(Schema):
@@ -21,6 +36,32 @@ class TicketCloseSchema(Schema):
     resolution = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=RESOLUTION_MAX))
 
 
+class OpportunityRequestSchema(Schema):
+    name = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=OPPORTUNITY_NAME_MAX),
+            validate.Regexp(r"\S", error="The name cannot be blank."),
+        ],
+        metadata={"description": "what the customer needs, as the deal's name"},
+    )
+    amount = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(r"^\d{1,16}(\.\d{1,2})?$", error="A decimal string such as \"12000.50\"."),
+        metadata={"description": "a decimal string, if the agent has an idea of it"},
+    )
+    currency = fields.String(load_default=DEFAULT_CURRENCY,
+                             validate=validate.Regexp(r"^[A-Z]{3}$", error="An ISO 4217 code such as CNY."))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_MAX),
+                         metadata={"description": "what the agent saw; kept with the deal as a follow-up"})
+
+    @post_load
+    def request(self, data, **_):
+        amount = data["amount"]
+        return OpportunityRequest(name=data["name"], currency=data["currency"], note=data["note"] or None,
+                                  amount=Decimal(amount).quantize(Decimal("0.01")) if amount is not None else None)
+
+
 class TicketSchema(Schema):
     id = fields.String()
     customer_id = fields.String()
@@ -34,6 +75,11 @@ class TicketSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
     closed_by = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True)
+    opportunity_requested_at = fields.DateTime(allow_none=True)
+    opportunity_requested_by = fields.String(allow_none=True)
+    opportunity_id = fields.String(allow_none=True, metadata={"description": "the deal sales opened from this ticket"})
+    opportunity_refusal = fields.String(allow_none=True, metadata={
+        "description": "why sales opened no deal: customer_in_pool or unknown_customer; the agent may ask again"})
     version = fields.Integer()
 
 

@@ -8,7 +8,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SALES_REP, SERVICE_AGENT, SERVICE_MANAGER, Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import NotFound
-from service_desk.domain import KnownCustomer, Ticket, TicketClosedAlready, UnknownCustomer
+from crm_shared.errors import APIError
+from service_desk.domain import (
+    KnownCustomer,
+    OpportunityAlreadyRequested,
+    OpportunityRequest,
+    Ticket,
+    TicketClosedAlready,
+    UnknownCustomer,
+)
 from service_desk.repository import TicketQuery
 from service_desk.uow import ServiceDeskUnitOfWork
 
@@ -59,6 +67,30 @@ def close_ticket(uow_factory: UowFactory, ticket_id: str, resolution: str | None
             return ticket
     except StaleDataError as error:
         raise TicketClosedAlready() from error
+
+
+# Who asks sales for an opportunity from a ticket: the desk's own people, who spot the need.
+REQUESTERS = CLOSERS
+
+
+def request_opportunity(uow_factory: UowFactory, ticket_id: str, request: OpportunityRequest,
+                        requester: Identity) -> Ticket:
+    """Ask sales for an opportunity for the ticket's customer; sales opens it and the ticket then names it."""
+    try:
+        with uow_factory() as uow:
+            ticket = uow.tickets.get(ticket_id)
+            customer = uow.customers.get(ticket.customer_id) if ticket is not None else None
+            if ticket is None or customer is None:
+                raise NotFound("ticket", ticket_id)
+            if customer.owner_id is None:
+                # Sales would refuse it too: a deal needs an owner, and a customer in the public pool has none.
+                raise APIError(409, "customer_in_pool", "This customer is in the public pool: a sales manager gives "
+                               "it to a rep first; then ask for the opportunity again.")
+            ticket.request_opportunity(request, requester.user_id, utc_now())
+            uow.commit()
+            return ticket
+    except StaleDataError as error:
+        raise OpportunityAlreadyRequested() from error
 
 
 def get_ticket(uow_factory: UowFactory, ticket_id: str, viewer: Identity) -> Ticket:

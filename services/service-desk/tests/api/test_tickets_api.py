@@ -30,7 +30,8 @@ def test_an_agent_opens_a_ticket_for_a_known_customer_in_its_channel(client, age
     assert response.status_code == 201, response.json
     ticket = response.json
     assert set(ticket) == {"id", "customer_id", "subject", "description", "priority", "status", "opened_by",
-                           "opened_at", "channel", "closed_at", "closed_by", "resolution", "version"}
+                           "opened_at", "channel", "closed_at", "closed_by", "resolution", "opportunity_requested_at",
+                           "opportunity_requested_by", "opportunity_id", "opportunity_refusal", "version"}
     assert (ticket["customer_id"], ticket["status"], ticket["priority"], ticket["channel"]) == (
         customer_id, "new", "normal", "partner")
     assert (ticket["opened_by"], ticket["description"], ticket["version"]) == ("agent-1", "Since Monday.", 1)
