@@ -22,6 +22,10 @@ ROUTES: dict[str, str] = {
     "payments": "sales",
     "invoices": "sales",
     "refunds": "sales",
+    "targets": "sales",
+    "departments": "sales",
+    "expenses": "sales",
+    "team-views": "sales",
     "tickets": "service-desk",
     "dashboards": "reporting",
 }

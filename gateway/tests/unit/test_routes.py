@@ -9,6 +9,7 @@ def test_each_resource_belongs_to_its_service():
         "pipeline": "sales", "products": "sales", "customer-levels": "sales",
         "orders": "sales", "contracts": "sales", "approvals": "sales",
         "payment-plans": "sales", "installments": "sales", "payments": "sales", "invoices": "sales", "refunds": "sales",
+        "targets": "sales", "departments": "sales", "expenses": "sales", "team-views": "sales",
         "tickets": "service-desk", "dashboards": "reporting",
     }
 
