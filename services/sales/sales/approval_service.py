@@ -17,6 +17,7 @@ from crm_shared.envelope import utc_now
 from crm_shared.errors import NotFound
 from crm_shared.versioning import VersionMismatch, check_version
 from sales.approvals import APPROVED, PENDING, SUBJECT_KINDS, ApprovalRequest, FlowStep
+from sales.deal_access import may_see_approval_subject, visible_approval_subjects
 from sales.deal_rules import DealRuleViolation
 from sales.uow import SalesUnitOfWork
 
@@ -34,10 +35,12 @@ class ApprovalSubject(Protocol):
                 now: datetime) -> None: ...
 
 
-def may_see_request(request: ApprovalRequest, viewer: Identity) -> bool:
-    """The submitter, anyone holding a role of its steps, and those who see every deal."""
-    return (viewer.user_id == request.submitted_by or viewer.has_any(*OVERSEES_APPROVALS)
-            or viewer.has_any(*(step.role for step in request.steps)))
+def may_see_request(uow: SalesUnitOfWork, request: ApprovalRequest, viewer: Identity) -> bool:
+    """The submitter, those who see every deal, and holders of a role of its steps who may see its customer."""
+    if viewer.user_id == request.submitted_by or viewer.has_any(*OVERSEES_APPROVALS):
+        return True
+    return (viewer.has_any(*(step.role for step in request.steps))
+            and may_see_approval_subject(uow, viewer, request.id))
 
 
 def submit(uow: SalesUnitOfWork, subject_kind: str, subject_id: str, amount: Decimal, currency: str,
@@ -65,7 +68,7 @@ def decide(uow_factory: UowFactory, subjects: Mapping[str, ApprovalSubject], req
     try:
         with uow_factory() as uow:
             request = uow.approvals.get(request_id)
-            if request is None or not may_see_request(request, approver):
+            if request is None or not may_see_request(uow, request, approver):
                 raise NotFound("approval request", request_id)
             if request.repeats(approver, decision, step_position):
                 return request
@@ -86,15 +89,15 @@ def decide(uow_factory: UowFactory, subjects: Mapping[str, ApprovalSubject], req
 def get_request(uow_factory: UowFactory, request_id: str, viewer: Identity) -> ApprovalRequest:
     with uow_factory() as uow:
         request = uow.approvals.get(request_id)
-        if request is None or not may_see_request(request, viewer):
+        if request is None or not may_see_request(uow, request, viewer):
             raise NotFound("approval request", request_id)
         return request
 
 
 def todo(uow_factory: UowFactory, approver: Identity) -> list[ApprovalRequest]:
-    """Requests waiting on a role the approver holds, except their own, oldest first."""
+    """Requests waiting on a role the approver holds, of customers they may see, not their own; oldest first."""
     with uow_factory() as uow:
-        return uow.approvals.todo(approver.roles, approver.user_id)
+        return uow.approvals.todo(approver.roles, approver.user_id, visible_approval_subjects(uow, approver))
 
 
 def _known_kind(subject_kind: str) -> None:

@@ -90,8 +90,9 @@ class ContractRepository(_Seen):
 class ApprovalRepository(_Seen):
     kind = ApprovalRequest
 
-    def todo(self, roles: frozenset[str], user_id: str) -> list[ApprovalRequest]:
-        """Pending requests whose current step is decided by one of `roles`, not submitted by `user_id`; oldest first."""
+    def todo(self, roles: frozenset[str], user_id: str, visible=None) -> list[ApprovalRequest]:
+        """Pending requests whose current step is decided by one of `roles`, not submitted by `user_id`, matching
+        `visible` (a condition on approval_requests; None: all); oldest first."""
         query = (
             select(ApprovalRequest)
             .join(approval_steps, (approval_steps.c.request_id == approval_requests.c.id)
@@ -100,6 +101,8 @@ class ApprovalRepository(_Seen):
                    approval_steps.c.role.in_(sorted(roles)), approval_requests.c.submitted_by != user_id)
             .order_by(approval_requests.c.submitted_at, approval_requests.c.id)
         )
+        if visible is not None:
+            query = query.where(visible)
         return list(self.session.scalars(query))
 
     def of_subject(self, subject_kind: str, subject_id: str) -> list[ApprovalRequest]:
