@@ -1,14 +1,20 @@
 // Tiny API client: a fetch wrapper for /api/v1.
 //  - adds the bearer token;
+//  - sends If-Match for versioned writes ({ifMatch: version}) and can hand back the ETag ({withEtag: true});
 //  - parses the error shape {code, status, message, errors} into an ApiError
 //    and shows its message in a toast (unless {toast: false});
+//  - a 412 (someone changed the resource since the page read it) gets one message of our own, never a toast:
+//    the page says what it means there (reload, notice) and STALE lets it recognise one;
 //  - on 401, clears the token and goes to the login page.
 // Usage: const page = await api.get('/leads', { status: 'pool', limit: 50 })
 //        const lead = await api.post('/leads', { company, ... })
+//        const saved = await api.patch(`/opportunities/${deal.id}`, changes, { ifMatch: deal.version })
+//        const { data, etag } = await api.get(`/payment-plans/${id}`, undefined, { withEtag: true })
 //        const job = await api.upload('/leads/imports', formData)
 import { getToken, notifyUnauthorized } from './auth.js'
 import { toast } from './toast.js'
 import { t } from './i18n/index.js'
+import { fetchOptions, readBody } from './apiWire.js'
 
 export const API_BASE = '/api/v1'
 
@@ -30,38 +36,21 @@ export function buildUrl(path, query) {
   return url.pathname + url.search
 }
 
-async function readBody(res) {
-  if (res.status === 204) return null
-  const text = await res.text()
-  if (!text) return null
-  try {
-    return JSON.parse(text)
-  } catch {
-    return { message: text.slice(0, 300) }
-  }
-}
+/** The status of a write refused because the resource changed since the page read it (If-Match). */
+export const STALE = 412
 
 /**
- * request(method, path, {query, body, toast: true, auth: true, signal})
- * Resolves with the parsed JSON body; rejects with ApiError.
+ * request(method, path, {query, body, ifMatch, withEtag: false, toast: true, auth: true, signal})
+ * `body` is JSON, or a FormData sent as multipart; `ifMatch` is the version the page read (or an ETag as read).
+ * Resolves with the parsed JSON body, or {data, etag} with `withEtag`; rejects with ApiError.
  */
-export async function request(method, path, { query, body, toast: showToast = true, auth = true, signal } = {}) {
-  const headers = { Accept: 'application/json' }
+export async function request(method, path, {
+  query, body, ifMatch, withEtag = false, toast: showToast = true, auth = true, signal,
+} = {}) {
   const token = auth ? getToken() : null
-  if (token) headers.Authorization = `Bearer ${token}`
-  // A FormData body (file uploads) is sent as multipart/form-data; the browser sets its boundary.
-  const isForm = typeof FormData !== 'undefined' && body instanceof FormData
-  if (body !== undefined && !isForm) headers['Content-Type'] = 'application/json'
-
   let res
   try {
-    res = await fetch(buildUrl(path, query), {
-      method,
-      headers,
-      body: body === undefined || isForm ? body : JSON.stringify(body),
-      signal,
-      cache: 'no-store',
-    })
+    res = await fetch(buildUrl(path, query), fetchOptions(method, { body, ifMatch, token, signal }))
   } catch (err) {
     if (err?.name === 'AbortError') throw err
     const error = new ApiError({ code: 'network_error', status: 0, message: t('errors.network') })
@@ -70,12 +59,13 @@ export async function request(method, path, { query, body, toast: showToast = tr
   }
 
   const data = await readBody(res)
-  if (res.ok) return data
+  if (res.ok) return withEtag ? { data, etag: res.headers.get('ETag') } : data
 
   const error = new ApiError({
     code: data?.code,
     status: data?.status ?? res.status,
-    message: data?.message || t('errors.unexpected', { status: res.status }),
+    // The server's 412 text speaks of headers; the user needs to know to look again.
+    message: res.status === STALE ? t('errors.stale') : data?.message || t('errors.unexpected', { status: res.status }),
     errors: data?.errors,
   })
   if (res.status === 401 && auth) {
@@ -83,7 +73,7 @@ export async function request(method, path, { query, body, toast: showToast = tr
     notifyUnauthorized()
     throw error
   }
-  if (showToast) toast.error(error.message)
+  if (showToast && res.status !== STALE) toast.error(error.message)
   throw error
 }
 
