@@ -1,7 +1,8 @@
-"""GET /api/v1/customers/{id}/overview: the customer, its lead and its tickets, composed from three services."""
+"""GET /api/v1/customers/{id}/overview: the customer and everything about it, composed from three services."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -21,10 +22,51 @@ blp = Blueprint("overview", __name__, url_prefix="/api/v1/customers", descriptio
 SECONDARY_READ_TIMEOUT = 10.0
 
 
+@dataclass(frozen=True)
+class Part:
+    """One list on the page: which service answers it, and where (`{id}` is the customer id)."""
+
+    key: str
+    service: str
+    path: str
+    filtered_by_query: bool = False
+
+
+# Every list endpoint named here filters by customer itself, so the gateway never sees other customers' rows.
+PARTS: tuple[Part, ...] = (
+    Part("opportunities", "sales", "/api/v1/customers/{id}/opportunities"),
+    Part("orders", "sales", "/api/v1/orders", filtered_by_query=True),
+    Part("contracts", "sales", "/api/v1/contracts", filtered_by_query=True),
+    Part("installments", "sales", "/api/v1/installments", filtered_by_query=True),
+    Part("payments", "sales", "/api/v1/payments", filtered_by_query=True),
+    Part("invoices", "sales", "/api/v1/invoices", filtered_by_query=True),
+    Part("refunds", "sales", "/api/v1/refunds", filtered_by_query=True),
+    Part("tickets", "service-desk", "/api/v1/tickets", filtered_by_query=True),
+)
+# Newer than the rest: a sales service without it answers 404, and the page then shows no timeline (null)
+# rather than an empty one.
+TIMELINE = Part("timeline", "sales", "/api/v1/customers/{id}/timeline")
+
+
+def _items_schema(what: str) -> fields.List:
+    return fields.List(fields.Dict(), metadata={"description": f"its {what}, as the owning service shows them"})
+
+
 class OverviewSchema(Schema):
     customer = fields.Dict(metadata={"description": "the customer, as the sales service shows it"})
     lead = fields.Dict(allow_none=True, metadata={"description": "the lead it came from, if you may see it"})
-    tickets = fields.List(fields.Dict(), metadata={"description": "its tickets, as the service desk shows them"})
+    opportunities = _items_schema("opportunities")
+    orders = _items_schema("orders")
+    contracts = _items_schema("contracts")
+    installments = _items_schema("installments")
+    payments = _items_schema("payments")
+    invoices = _items_schema("invoices")
+    refunds = _items_schema("refunds")
+    tickets = _items_schema("tickets")
+    timeline = fields.List(
+        fields.Dict(), allow_none=True,
+        metadata={"description": "the first page of what happened to it, newest first; null where sales has no timeline"},
+    )
     unavailable = fields.List(fields.String(), metadata={"description": "services that did not answer"})
 
 
@@ -51,16 +93,22 @@ def _secondary(upstream: Upstream, service: str, path: str, headers: dict[str, s
         return "down", None
 
 
-def _ticket_list(body: Any) -> list:
+def _item_list(body: Any) -> list:
     items = body.get("items") if isinstance(body, dict) else body
     return items if isinstance(items, list) else []
+
+
+def _ask(executor: ThreadPoolExecutor, upstream: Upstream, part: Part, customer_id: str, headers: dict[str, str]):
+    path = part.path.format(id=quote(customer_id, safe=""))
+    query = urlencode({"customer_id": customer_id}) if part.filtered_by_query else ""
+    return executor.submit(_secondary, upstream, part.service, path, headers, query)
 
 
 @blp.route("/<string:customer_id>/overview")
 class CustomerOverview(MethodView):
     @blp.response(200, OverviewSchema)
     def get(self, customer_id):
-        """A customer with its lead and tickets; each service decides what you may see."""
+        """A customer with its lead, deals, orders, contracts, money, tickets and timeline; each service decides what you may see."""
         current_identity()
         upstream: Upstream = current_app.extensions["crm.upstream"]
         executor: ThreadPoolExecutor = current_app.extensions["crm.executor"]
@@ -80,16 +128,22 @@ class CustomerOverview(MethodView):
             if lead_id
             else None
         )
-        tickets_call = executor.submit(
-            _secondary, upstream, "service-desk", "/api/v1/tickets", headers, urlencode({"customer_id": customer_id})
-        )
-        unavailable = []
+        part_calls = {part: _ask(executor, upstream, part, customer_id, headers) for part in (*PARTS, TIMELINE)}
+        down: set[str] = set()
         lead = None
         if lead_call is not None:
             outcome, lead = lead_call.result()
             if outcome == "down":
-                unavailable.append("leads")
-        outcome, tickets = tickets_call.result()
-        if outcome == "down":
-            unavailable.append("service-desk")
-        return {"customer": customer, "lead": lead, "tickets": _ticket_list(tickets), "unavailable": unavailable}
+                down.add("leads")
+        composed: dict[str, Any] = {"customer": customer, "lead": lead}
+        for part, call in part_calls.items():
+            outcome, body = call.result()
+            if outcome == "down":
+                down.add(part.service)
+            if part is TIMELINE:
+                composed["timeline"] = _item_list(body) if outcome == "ok" else None
+            else:
+                composed[part.key] = _item_list(body)
+        # Named in a fixed order, so the page (and a test) reads the same list whatever answered first.
+        composed["unavailable"] = [service for service in ("sales", "leads", "service-desk") if service in down]
+        return composed

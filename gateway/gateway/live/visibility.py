@@ -24,6 +24,8 @@ CUSTOMER_RETURNED = "sales.customer.returned.v1"
 CUSTOMER_OWNER_CHANGED = "sales.customer.owner_changed.v1"
 OPPORTUNITY_OPENED = "sales.opportunity.opened.v1"
 OPPORTUNITY_CLOSED = "sales.opportunity.closed.v1"
+OPPORTUNITY_STAGE_CHANGED = "sales.opportunity.stage_changed.v1"
+OPPORTUNITY_UPDATED = "sales.opportunity.updated.v1"
 TICKET_OPENED = "service_desk.ticket.opened.v1"
 TICKET_CLOSED = "service_desk.ticket.closed.v1"
 
@@ -40,6 +42,8 @@ OWNER_FIELDS: dict[str, tuple[str, ...]] = {
     CUSTOMER_OWNER_CHANGED: ("owner_id", "previous_owner_id"),
     OPPORTUNITY_OPENED: ("owner_id",),
     OPPORTUNITY_CLOSED: ("owner_id",),
+    OPPORTUNITY_STAGE_CHANGED: ("owner_id",),
+    OPPORTUNITY_UPDATED: ("owner_id",),
     TICKET_OPENED: ("customer_owner_id",),
     TICKET_CLOSED: ("customer_owner_id",),
 }
@@ -93,6 +97,9 @@ RULES: dict[str, Rule] = {
     CUSTOMER_OWNER_CHANGED: _owners_their_managers_and(CUSTOMER_OWNER_CHANGED, EXECUTIVE, ADMIN, *SERVICE_ROLES),
     OPPORTUNITY_OPENED: _owners_their_managers_and(OPPORTUNITY_OPENED, EXECUTIVE, ADMIN),
     OPPORTUNITY_CLOSED: _owners_their_managers_and(OPPORTUNITY_CLOSED, EXECUTIVE, ADMIN),
+    # A deal moving or changing on the kanban: the same people as its opening and closing.
+    OPPORTUNITY_STAGE_CHANGED: _owners_their_managers_and(OPPORTUNITY_STAGE_CHANGED, EXECUTIVE, ADMIN),
+    OPPORTUNITY_UPDATED: _owners_their_managers_and(OPPORTUNITY_UPDATED, EXECUTIVE, ADMIN),
     TICKET_OPENED: _owners_their_managers_and(TICKET_OPENED, *SERVICE_ROLES, ADMIN),
     TICKET_CLOSED: _owners_their_managers_and(TICKET_CLOSED, *SERVICE_ROLES, ADMIN),
 }

@@ -116,6 +116,42 @@ def test_pool_changes_reach_all_of_sales_and_reminders_only_their_owner(gateway,
     assert names_and_ids(streams["west manager"].events(1)) == [(last.name, last.id)]
 
 
+def test_a_deal_moving_or_changing_reaches_its_owner_and_their_team_s_managers_only(gateway, tokens, sse, publish,
+                                                                                   east_and_west):
+    _, url = gateway
+    viewers = {
+        "owner": tokens.headers(OWNER, ["sales_rep"]),
+        "other rep": tokens.headers(OTHER_REP, ["sales_rep"]),
+        "manager": tokens.headers("boss", ["sales_manager"], teams=[east_and_west["East"]]),
+        "west manager": tokens.headers("west-boss", ["sales_manager"], teams=[east_and_west["West"]]),
+        "executive": tokens.headers("exec-1", ["executive"]),
+        "agent": tokens.headers("agent-1", ["service_agent"]),
+    }
+    streams = {who: sse(url, headers) for who, headers in viewers.items()}
+    for stream in streams.values():
+        stream.wait_for_comment("connected")
+
+    moved = publish("sales.opportunity.stage_changed.v1")
+    updated = publish("sales.opportunity.updated.v1")
+    west_moved = publish("sales.opportunity.stage_changed.v1", owner_id=east_and_west["west rep"])
+    # Last events that tell each viewer "nothing more is coming".
+    closing_customer = publish("sales.customer.created.v1", owner_id=OTHER_REP)
+    closing_pool = publish("leads.lead.created.v1")
+
+    expected = {
+        "owner": [moved, updated, closing_pool],
+        # A rep of the same team does not see a colleague's deals.
+        "other rep": [closing_customer, closing_pool],
+        "manager": [moved, updated, closing_customer, closing_pool],
+        "west manager": [west_moved, closing_pool],
+        "executive": [moved, updated, west_moved, closing_customer],
+        "agent": [closing_customer],
+    }
+    for who, envelopes in expected.items():
+        received = streams[who].events(len(envelopes))
+        assert names_and_ids(received) == [(e.name, e.id) for e in envelopes], who
+
+
 def test_the_owner_s_teams_are_stored_with_the_event_when_the_worker_records_it(publish, east_and_west, uow_factory):
     from sqlalchemy import select
 

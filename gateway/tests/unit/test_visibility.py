@@ -44,6 +44,8 @@ EXPECTED = {
     "sales.customer.owner_changed.v1": {"sales manager", "executive", "service agent", "service manager", "admin"},
     "sales.opportunity.opened.v1": {"owner rep", "sales manager", "executive", "admin"},
     "sales.opportunity.closed.v1": {"owner rep", "sales manager", "executive", "admin"},
+    "sales.opportunity.stage_changed.v1": {"owner rep", "sales manager", "executive", "admin"},
+    "sales.opportunity.updated.v1": {"owner rep", "sales manager", "executive", "admin"},
     "service_desk.ticket.opened.v1": {"owner rep", "service agent", "service manager", "sales manager", "admin"},
     "service_desk.ticket.closed.v1": {"owner rep", "service agent", "service manager", "sales manager", "admin"},
 }

@@ -16,6 +16,8 @@ export const ROLES = ['admin', 'sales_manager', 'sales_rep', 'service_agent', 's
 const SALES = ['admin', 'sales_manager', 'sales_rep']
 const SALES_MANAGERS = ['admin', 'sales_manager']
 const EVERYONE = ROLES
+// Orders, contracts and their money: the sellers, and executives who oversee them.
+const MONEY_READERS = ['admin', 'sales_manager', 'sales_rep', 'executive']
 
 export const pages = [
   {
@@ -119,6 +121,73 @@ export const pages = [
     props: true,
   },
   {
+    path: '/pipeline',
+    name: 'pipeline',
+    component: () => import('./PipelinePage.vue'),
+    roles: SALES,
+    nav: { label: 'pipeline.nav', icon: 'chart' },
+  },
+  {
+    path: '/opportunities/:id',
+    name: 'opportunity',
+    component: () => import('./OpportunityPage.vue'),
+    roles: EVERYONE,
+    props: true,
+  },
+  {
+    path: '/contracts',
+    name: 'contracts',
+    component: () => import('./ContractsPage.vue'),
+    roles: MONEY_READERS,
+    nav: { label: 'contracts.nav', icon: 'file' },
+  },
+  {
+    path: '/contracts/:id',
+    name: 'contract',
+    component: () => import('./ContractPage.vue'),
+    roles: MONEY_READERS,
+    props: true,
+  },
+  {
+    path: '/orders/:id',
+    name: 'order',
+    component: () => import('./OrderPage.vue'),
+    roles: MONEY_READERS,
+    props: true,
+  },
+  {
+    // Any role may be a step of an approval flow, so everyone has a to-do list.
+    path: '/approvals',
+    name: 'approvals',
+    component: () => import('./ApprovalsPage.vue'),
+    roles: EVERYONE,
+    nav: { label: 'approvals.nav', icon: 'check' },
+  },
+  {
+    // Managers see their teams' reps, admins and executives everyone, a rep their own row.
+    path: '/team',
+    name: 'team',
+    component: () => import('./TeamPage.vue'),
+    roles: ['admin', 'sales_manager', 'executive'],
+    nav: { label: 'salesTeam.nav.team', icon: 'user-check' },
+  },
+  {
+    // Everyone selling sees their targets reached; admins and managers also set them here.
+    path: '/targets',
+    name: 'targets',
+    component: () => import('./TargetsPage.vue'),
+    roles: ['admin', 'sales_manager', 'sales_rep', 'executive'],
+    nav: { label: 'salesTeam.nav.targets', icon: 'chart' },
+  },
+  {
+    // A seller records their expenses; managers approve their teams'; executives read them.
+    path: '/expenses',
+    name: 'expenses',
+    component: () => import('./ExpensesPage.vue'),
+    roles: ['admin', 'sales_manager', 'sales_rep', 'executive'],
+    nav: { label: 'salesTeam.nav.expenses', icon: 'file' },
+  },
+  {
     path: '/dashboards/channels',
     name: 'channel-dashboard',
     component: () => import('./ChannelDashboardPage.vue'),
@@ -139,6 +208,8 @@ export const permissions = {
   importLeads: ['admin', 'sales_manager'],
   manageCampaigns: ['admin', 'sales_manager'],
   openTicket: ['admin', 'sales_manager', 'sales_rep', 'service_agent', 'service_manager'],
+  // Orders, contracts, payment plans, payments, invoices and refunds: the sales API's sellers.
+  sellDeals: ['admin', 'sales_manager', 'sales_rep'],
 }
 
 export function can(user, action) {
