@@ -80,3 +80,17 @@ def in_directory(deliver) -> Callable[..., None]:
         assert deliver(envelope) is True
 
     return user
+
+
+# Who is in the two teams, with the role each signs in with.
+TWO_TEAMS = (("rep-e1", "east", "sales_rep"), ("rep-e2", "east", "sales_rep"), ("boss-east", "east", "sales_manager"),
+             ("rep-w1", "west", "sales_rep"), ("boss-west", "west", "sales_manager"))
+
+
+@pytest.fixture
+def two_teams(in_directory, headers) -> dict[str, dict]:
+    """Teams east (rep-e1, rep-e2, boss-east) and west (rep-w1, boss-west) in the directory, and an admin (root):
+    each one's authorization headers by name."""
+    for name, team, role in TWO_TEAMS:
+        in_directory(name, team, roles=(role,))
+    return {**{name: headers(name, role) for name, _, role in TWO_TEAMS}, "root": headers("root", "admin")}

@@ -11,19 +11,9 @@ def assert_error(response, status: int, code: str) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def two_teams(in_directory):
-    in_directory("rep-e1", "east")
-    in_directory("rep-e2", "east")
-    in_directory("boss-east", "east", roles=("sales_manager",))
-    in_directory("rep-w1", "west")
-    in_directory("boss-west", "west", roles=("sales_manager",))
-
-
-@pytest.fixture
-def people(headers):
-    return {name: headers(name, role) for name, role in (
-        ("rep-e1", "sales_rep"), ("rep-e2", "sales_rep"), ("boss-east", "sales_manager"), ("rep-w1", "sales_rep"),
-        ("boss-west", "sales_manager"), ("root", "admin"))}
+def people(two_teams):
+    """Every test here starts with the two teams in the directory."""
+    return two_teams
 
 
 def spend(client, who, amount="100.00", **fields):

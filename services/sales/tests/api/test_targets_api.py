@@ -18,19 +18,9 @@ THIS_MONTH = datetime.now(timezone.utc).strftime("%Y-%m")
 
 
 @pytest.fixture(autouse=True)
-def two_teams(in_directory):
-    in_directory("rep-e1", "east")
-    in_directory("rep-e2", "east")
-    in_directory("boss-east", "east", roles=("sales_manager",))
-    in_directory("rep-w1", "west")
-    in_directory("boss-west", "west", roles=("sales_manager",))
-
-
-@pytest.fixture
-def people(headers):
-    return {name: headers(name, role) for name, role in (
-        ("rep-e1", "sales_rep"), ("rep-e2", "sales_rep"), ("boss-east", "sales_manager"), ("rep-w1", "sales_rep"),
-        ("boss-west", "sales_manager"), ("root", "admin"))}
+def people(two_teams):
+    """Every test here starts with the two teams in the directory."""
+    return two_teams
 
 
 def set_target(client, who, subject_kind, subject_id, metric="won_amount", value="100000.00", currency="CNY",

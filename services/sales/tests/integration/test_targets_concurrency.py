@@ -8,17 +8,9 @@ import pytest
 from crm_shared.testing import each_at_once
 
 # Concurrency is checked on PostgreSQL.
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only", "two_teams")]
 
 THIS_MONTH = datetime.now(timezone.utc).strftime("%Y-%m")
-
-
-@pytest.fixture(autouse=True)
-def two_teams(in_directory):
-    in_directory("rep-e1", "east")
-    in_directory("boss-east", "east", roles=("sales_manager",))
-    in_directory("rep-w1", "west")
-    in_directory("boss-west", "west", roles=("sales_manager",))
 
 
 def test_the_same_target_set_twice_at_once_is_kept_once(app, client, headers, published):
