@@ -9,6 +9,7 @@ from leads.recycling_handlers import (
     note_opportunity_opened,
     note_ticket_closed,
     note_ticket_opened,
+    note_ticket_reopened,
 )
 from leads.timeline_handlers import (
     CUSTOMER_CREATED,
@@ -16,6 +17,7 @@ from leads.timeline_handlers import (
     OPPORTUNITY_OPENED,
     TICKET_CLOSED,
     TICKET_OPENED,
+    TICKET_REOPENED,
     remember_customer_of_lead,
 )
 from leads.uow import LeadsUnitOfWork
@@ -25,6 +27,7 @@ HANDLERS: dict[str, Callable[[Envelope, LeadsUnitOfWork], None]] = {
     # The timeline line, and the open ticket that keeps the lead from being recycled.
     TICKET_OPENED: note_ticket_opened,
     TICKET_CLOSED: note_ticket_closed,
+    TICKET_REOPENED: note_ticket_reopened,
     # Open opportunities keep a lead from being recycled too; each one is a line on its timeline.
     OPPORTUNITY_OPENED: note_opportunity_opened,
     OPPORTUNITY_CLOSED: note_opportunity_closed,

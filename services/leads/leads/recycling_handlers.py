@@ -40,6 +40,12 @@ def note_ticket_closed(envelope: Envelope, uow: LeadsUnitOfWork) -> None:
     uow.timeline.add([ticket_closed_entry(envelope, lead_id)])
 
 
+def note_ticket_reopened(envelope: Envelope, uow: LeadsUnitOfWork) -> None:
+    """A closed ticket of a lead's customer was reopened: it keeps the lead from recycling again."""
+    uow.recycling.ticket_reopened(_id(envelope.payload, "ticket_id"),
+                                  _time_or(envelope.payload.get("reopened_at"), envelope))
+
+
 def note_opportunity_opened(envelope: Envelope, uow: LeadsUnitOfWork) -> None:
     """An opportunity opened for a lead's customer: a timeline line, and the lead is not recycled while it is open."""
     opportunity_id = _id(envelope.payload, "opportunity_id")

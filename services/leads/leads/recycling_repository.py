@@ -72,6 +72,11 @@ class RecycleStates:
                                                     closed_at=at)
         self.session.execute(statement.on_conflict_do_update(index_elements=[t.c.ticket_id], set_={"closed_at": at}))
 
+    def ticket_reopened(self, ticket_id: str, at: datetime) -> None:
+        """A closed ticket was reopened: it keeps the lead from recycling again (unless closed after `at`)."""
+        t = lead_open_tickets
+        self.session.execute(update(t).where(t.c.ticket_id == ticket_id, t.c.closed_at <= at).values(closed_at=None))
+
     def open_tickets(self, lead_id: str) -> int:
         t = lead_open_tickets
         return self.session.execute(

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 CUSTOMER_CREATED = "sales.customer.created.v1"
 TICKET_OPENED = "service_desk.ticket.opened.v1"
 TICKET_CLOSED = "service_desk.ticket.closed.v1"
+TICKET_REOPENED = "service_desk.ticket.reopened.v1"
 OPPORTUNITY_OPENED = "sales.opportunity.opened.v1"
 OPPORTUNITY_CLOSED = "sales.opportunity.closed.v1"
 

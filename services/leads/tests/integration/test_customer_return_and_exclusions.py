@@ -207,6 +207,10 @@ def test_an_open_ticket_keeps_the_lead_from_recycling_until_it_is_closed(
     timeline = client.get(f"/api/v1/leads/{lead_id}/timeline", headers=rep1).json["items"]
     assert timeline[0]["kind"] == "ticket_closed"
     assert timeline[0]["summary"] == "Ticket closed: Export fixed in release 4.2"
+    # The customer wrote again: the closed ticket is reopened and keeps the lead once more.
+    deliver(contract_with("service_desk.ticket.reopened.v1", ticket_id=ticket_id, customer_id=customer_id,
+                          from_status="closed", reopened_at=format_time(at + timedelta(minutes=3))))
+    assert exclusions(uow_factory, lead_id).has_open_ticket is True
 
 
 def test_a_close_heard_before_its_opening_leaves_the_ticket_and_the_deal_closed(converted, deliver, uow_factory):
