@@ -10,7 +10,7 @@ from crm_shared import context
 from crm_shared.auth import current_identity, public
 from crm_shared.errors import DEFAULT_CODES, APIError, error_response
 from crm_shared.web import CORRELATION_HEADER
-from gateway.routes import PUBLIC_RESOURCES, ROUTES
+from gateway.routes import PUBLIC_RESOURCES, PUBLIC_WRITE_PATHS, ROUTES
 from gateway.upstream import Upstream
 
 FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match")
@@ -20,6 +20,9 @@ FORWARDED_RESPONSE_HEADERS = (
     "Content-Disposition", "X-Content-Type-Options", "Referrer-Policy",
 )
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# The client's address as the gateway saw it, for the rate limits of public endpoints. Set, never passed on from
+# the caller: a client cannot pick the address it is counted under.
+CLIENT_ADDRESS_HEADER = "X-Forwarded-For"
 # Characters that may stay as they are in a path segment; everything else is percent-encoded again.
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
@@ -57,18 +60,28 @@ def forward(resource: str, rest: str = "") -> Response:
 @public
 def forward_public(resource: str, rest: str = "") -> Response:
     """Forward a read of a public resource (PUBLIC_RESOURCES) with or without a token."""
-    return _forward(resource, rest)
+    return _forward(resource, rest, public=True)
 
 
-def _forward(resource: str, rest: str) -> Response:
+@public
+def forward_public_write(public_path: str, rest: str = "") -> Response:
+    """Forward a request below a public write path (PUBLIC_WRITE_PATHS) with or without a token."""
+    resource, _, below = public_path.partition("/")
+    return _forward(resource, below + (f"/{rest}" if rest else ""), public=True)
+
+
+def _forward(resource: str, rest: str, public: bool = False) -> Response:
     service = ROUTES[resource]
     path = quote(f"/api/v1/{resource}" + (f"/{rest}" if rest else ""), safe=PATH_SAFE)
     upstream: Upstream = current_app.extensions["crm.upstream"]
+    headers = forwarded_headers()
+    if public:
+        headers[CLIENT_ADDRESS_HEADER] = request.remote_addr or "unknown"
     answer = upstream.request(
         service,
         request.method,
         path,
-        headers=forwarded_headers(),
+        headers=headers,
         query=request.query_string,
         body=request.get_data() or None,
     )
@@ -84,3 +97,10 @@ def install(app: Flask) -> None:
     for resource in sorted(PUBLIC_RESOURCES):
         app.add_url_rule(f"/api/v1/{resource}/<path:rest>", f"proxy_public_{resource}", forward_public,
                          defaults={"resource": resource}, methods=["GET"])
+    # The public request form: sending a request (POST on the path itself), reading, answering and rating it.
+    for public_path in sorted(PUBLIC_WRITE_PATHS):
+        endpoint = "proxy_public_write_" + public_path.replace("/", "_")
+        app.add_url_rule(f"/api/v1/{public_path}", endpoint, forward_public_write,
+                         defaults={"public_path": public_path}, methods=["POST"])
+        app.add_url_rule(f"/api/v1/{public_path}/<path:rest>", f"{endpoint}_below", forward_public_write,
+                         defaults={"public_path": public_path}, methods=["GET", "POST", "PUT"])

@@ -27,13 +27,28 @@ ROUTES: dict[str, str] = {
     "expenses": "sales",
     "team-views": "sales",
     "tickets": "service-desk",
+    "return-visits": "service-desk",
+    "agent-groups": "service-desk",
+    "agents": "service-desk",
+    "skill-requirements": "service-desk",
+    "workflow-rules": "service-desk",
+    "kb": "service-desk",
+    "public": "service-desk",
+    "solutions": "service-desk",
+    "sla-calendars": "service-desk",
+    "sla-policies": "service-desk",
     "dashboards": "reporting",
 }
 
 # Resources forwarded without an access token; the owning service still decides what each view allows.
 # `track`: the tracked links of materials sent to leads, opened by people who have no account (the
 # unguessable token in the path is their only key).
-PUBLIC_RESOURCES: frozenset[str] = frozenset({"track"})
+# `public`: the service desk's pages for customers without an account (the knowledge base's public articles).
+PUBLIC_RESOURCES: frozenset[str] = frozenset({"track", "public"})
+# Paths (resource/first segment) below which anyone may also write (POST, PUT) without a token: the public request
+# form. Its service validates and caps the input, rate-limits by the client address the gateway passes on, and
+# keys each request by a secret only its requester holds. Every other write below a public resource needs a token.
+PUBLIC_WRITE_PATHS: frozenset[str] = frozenset({"public/requests"})
 
 
 def owner_of(path: str) -> str | None:

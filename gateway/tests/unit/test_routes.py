@@ -10,12 +10,15 @@ def test_each_resource_belongs_to_its_service():
         "orders": "sales", "contracts": "sales", "approvals": "sales",
         "payment-plans": "sales", "installments": "sales", "payments": "sales", "invoices": "sales", "refunds": "sales",
         "targets": "sales", "departments": "sales", "expenses": "sales", "team-views": "sales",
-        "tickets": "service-desk", "dashboards": "reporting",
+        "tickets": "service-desk", "return-visits": "service-desk", "agent-groups": "service-desk", "agents": "service-desk",
+        "skill-requirements": "service-desk", "workflow-rules": "service-desk", "kb": "service-desk",
+        "public": "service-desk", "solutions": "service-desk",
+        "sla-calendars": "service-desk", "sla-policies": "service-desk", "dashboards": "reporting",
     }
 
 
-def test_only_the_tracked_links_of_materials_are_public():
-    assert PUBLIC_RESOURCES == {"track"}
+def test_only_the_tracked_links_of_materials_and_the_desks_public_pages_are_public():
+    assert PUBLIC_RESOURCES == {"track", "public"}
     assert PUBLIC_RESOURCES <= set(ROUTES)
 
 

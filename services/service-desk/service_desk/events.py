@@ -3,7 +3,26 @@ from __future__ import annotations
 
 from crm_shared.envelope import Envelope, format_time
 from service_desk.config import EVENT_PREFIX
+from service_desk.kb_events import ARTICLE_PUBLISHED, SOLUTION_RECORDED  # noqa: F401  (published by kb_service)
 from service_desk.domain import OpportunityRequested, TicketClosed, TicketOpened
+from service_desk.ticket_events import (  # noqa: F401  (the ticket lifecycle's event names, published from here)
+    RETURN_VISIT_COMPLETED,
+    RETURN_VISIT_SCHEDULED,
+    TICKET_ASSIGNED,
+    TICKET_RATED,
+    TICKET_REOPENED,
+    TICKET_REPLIED,
+    TICKET_STATUS_CHANGED,
+    TICKET_SUBMITTED,
+    TICKET_UPDATED,
+    ticket_envelope,
+)
+from service_desk.sla_events import TICKET_SLA_BREACHED, TICKET_SLA_WARNING  # noqa: F401  (published by the SLA job)
+from service_desk.workflow_events import (  # noqa: F401  (workflow rules' and escalation's event names)
+    NOTIFICATION_REQUESTED,
+    TICKET_ESCALATED,
+    TICKET_HANDED_BACK,
+)
 
 TICKET_OPENED = f"{EVENT_PREFIX}.ticket.opened.v1"
 TICKET_CLOSED = f"{EVENT_PREFIX}.ticket.closed.v1"
@@ -53,4 +72,7 @@ def to_envelope(event) -> Envelope:
             "note": request.note,
         }
         return Envelope.new(TICKET_OPPORTUNITY_REQUESTED, payload, producer=EVENT_PREFIX)
+    envelope = ticket_envelope(event)
+    if envelope is not None:
+        return envelope
     raise TypeError(f"no wire form for {type(event).__name__}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Mapping
 
+from crm_shared.directory import USER_CHANGED, USER_REGISTERED, keep_user_in_directory
 from crm_shared.envelope import Envelope, parse_time
 from service_desk.domain import KnownCustomer
+from service_desk.sla_handlers import CUSTOMER_UPDATED, remember_customer_level
 from service_desk.uow import ServiceDeskUnitOfWork
 
 CUSTOMER_CREATED = "sales.customer.created.v1"
@@ -86,6 +88,11 @@ def record_opportunity_refusal(envelope: Envelope, uow: ServiceDeskUnitOfWork) -
         ticket.opportunity_refused(_time(payload, "requested_at"), _text(payload, "reason"))
 
 
+def keep_user(envelope: Envelope, uow: ServiceDeskUnitOfWork) -> None:
+    """A user registered or changed in the gateway: the desk learns its agents, team leads and service managers."""
+    keep_user_in_directory(envelope, uow.directory)
+
+
 HANDLERS: dict[str, Callable[[Envelope, ServiceDeskUnitOfWork], None]] = {
     CUSTOMER_CREATED: remember_customer,
     # Who owns the customer decides which rep sees its tickets: the replica follows sales.
@@ -94,4 +101,9 @@ HANDLERS: dict[str, Callable[[Envelope, ServiceDeskUnitOfWork], None]] = {
     # The opportunity an agent asked for from a ticket: linked once sales opened it, or the reason it did not.
     OPPORTUNITY_OPENED: link_opportunity_to_ticket,
     OPPORTUNITY_REQUEST_REFUSED: record_opportunity_refusal,
+    # Who the agents are, and who may lead groups or hear of escalations: the gateway's directory.
+    USER_REGISTERED: keep_user,
+    USER_CHANGED: keep_user,
+    # SLA policies may be chosen by the customer's level, which sales sets on the customer.
+    CUSTOMER_UPDATED: remember_customer_level,
 }

@@ -1,7 +1,20 @@
 """The service-desk unit of work: one transaction with the tickets, the customer replica and the outbox."""
+from crm_shared.directory import Directory
 from crm_shared.uow import UnitOfWork
+from service_desk.db_workflow import directory
 from service_desk.events import to_envelope
-from service_desk.repository import KnownCustomerRepository, TicketRepository
+from service_desk.kb_repository import Articles, ArticleSearch, Categories, Solutions, Votes
+from service_desk.public_rate_limit import PublicRateLimits
+from service_desk.repository import (
+    KnownCustomerRepository,
+    TicketHistoryRepository,
+    TicketMessageRepository,
+    TicketNumbers,
+    TicketRepository,
+)
+from service_desk.return_visit_repository import ReturnVisitRepository
+from service_desk.sla_repository import SlaRepository
+from service_desk.workflow_repository import WorkflowRepository
 
 
 class ServiceDeskUnitOfWork(UnitOfWork):
@@ -9,11 +22,32 @@ class ServiceDeskUnitOfWork(UnitOfWork):
         super().__enter__()
         self.customers = KnownCustomerRepository(self.session)
         self.tickets = TicketRepository(self.session)
+        self.sla = SlaRepository(self.session)
+        self.ticket_history = TicketHistoryRepository(self.session)
+        self.ticket_messages = TicketMessageRepository(self.session)
+        self.ticket_numbers = TicketNumbers(self.session)
+        self.return_visits = ReturnVisitRepository(self.session)
+        self.public_rate_limits = PublicRateLimits(self.session)
+        self.kb_categories = Categories(self.session)
+        self.kb_articles = Articles(self.session)
+        self.kb_search = ArticleSearch(self.session)
+        self.kb_votes = Votes(self.session)
+        self.solutions = Solutions(self.session)
+        self.workflow = WorkflowRepository(self.session)
+        self.directory = Directory(self.session, directory)
         return self
+
+    def commit(self):
+        # The history rows the tickets recorded go into the same transaction as the change itself.
+        self.ticket_history.record_pending()
+        super().commit()
 
     def collect_new_events(self):
         envelopes = []
         for ticket in self.tickets.seen.values():
             envelopes.extend(to_envelope(event) for event in ticket.events)
             ticket.events.clear()
+        for visit in self.return_visits.seen.values():
+            envelopes.extend(to_envelope(event) for event in visit.events)
+            visit.events.clear()
         return envelopes

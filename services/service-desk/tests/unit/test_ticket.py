@@ -7,11 +7,12 @@ import pytest
 
 from crm_shared.auth import Identity
 from crm_shared.testing import contract
-from service_desk import service
+from service_desk import service, ticket_hooks
 from service_desk.domain import NEW, KnownCustomer, Ticket, TicketOpened, UnknownCustomer
 from service_desk.events import TICKET_OPENED, to_envelope
 from service_desk.handlers import HANDLERS, InvalidPayload, known_customer
-from service_desk.repository import KnownCustomerRepository, TicketQuery, TicketRepository
+from service_desk.repository import KnownCustomerRepository, TicketNumbers, TicketQuery, TicketRepository
+from service_desk.return_visit_repository import ReturnVisitRepository
 from service_desk.uow import ServiceDeskUnitOfWork
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
@@ -27,6 +28,18 @@ class FakeKnownCustomers(KnownCustomerRepository):
 
     def remember(self, customer):
         self.rows.setdefault(customer.customer_id, customer)
+
+
+@pytest.fixture(autouse=True)
+def _no_hooks(monkeypatch):
+    # The workflow rules and SLA readers registered by apps built elsewhere in the session need real tables.
+    monkeypatch.setattr(ticket_hooks, "AFTER_CHANGE", [])
+    monkeypatch.setattr(ticket_hooks, "SLA_READERS", [])
+
+
+class FakeReturnVisits(ReturnVisitRepository):
+    def __init__(self):
+        self.seen = {}
 
 
 class FakeTickets(TicketRepository):
@@ -45,6 +58,15 @@ class FakeTickets(TicketRepository):
         raise NotImplementedError
 
 
+class FakeTicketNumbers(TicketNumbers):
+    def __init__(self):
+        self.last = 0
+
+    def next(self, year):
+        self.last += 1
+        return f"SD-{year}-{self.last:06d}"
+
+
 class FakeUnitOfWork(ServiceDeskUnitOfWork):
     """A unit of work over fake repositories that keeps the events of each commit."""
 
@@ -52,6 +74,8 @@ class FakeUnitOfWork(ServiceDeskUnitOfWork):
         super().__init__(session_factory=None)
         self.customers = FakeKnownCustomers()
         self.tickets = FakeTickets()
+        self.ticket_numbers = FakeTicketNumbers()
+        self.return_visits = FakeReturnVisits()
         self.committed: list = []
 
     def __enter__(self):
@@ -126,6 +150,7 @@ def test_service_roles_and_managers_open_tickets_for_any_known_customer(role):
     ticket = service.open_ticket(lambda: uow, {"customer_id": "cust-1", "subject": "Help", "priority": "low"}, user("u", role))
     assert uow.tickets.rows == {ticket.id: ticket}
     assert [e.name for e in uow.committed] == [TICKET_OPENED]
+    assert ticket.number == f"SD-{ticket.opened_at.year}-000001" and ticket.source == "desk"
 
 
 def test_a_rep_opens_tickets_only_for_their_own_customers_and_learns_nothing_of_others():
@@ -147,3 +172,17 @@ def test_a_ticket_for_a_customer_the_desk_does_not_know_is_refused_and_nothing_i
         service.open_ticket(lambda: uow, {"customer_id": "nobody", "subject": "Help", "priority": "normal"},
                             user("agent-1", "service_agent"))
     assert uow.tickets.rows == {} and uow.committed == []
+
+
+def test_opening_runs_the_registered_change_hooks_before_the_commit_and_reads_carry_the_sla(monkeypatch):
+    uow = FakeUnitOfWork()
+    uow.customers.remember(ACME)
+    seen = []
+    monkeypatch.setattr(ticket_hooks, "AFTER_CHANGE", [
+        lambda hook_uow, ticket, trigger, actor: seen.append((hook_uow, ticket.id, trigger, actor, len(uow.committed)))])
+    monkeypatch.setattr(ticket_hooks, "SLA_READERS", [
+        lambda hook_uow, tickets, now: {t.id: {"state": "running"} for t in tickets}])
+    ticket = service.open_ticket(lambda: uow, {"customer_id": "cust-1", "subject": "Help", "priority": "normal"},
+                                 user("agent-1", "service_agent"))
+    assert seen == [(uow, ticket.id, ticket_hooks.ON_CREATE, "agent-1", 0)]
+    assert ticket.sla == {"state": "running"}

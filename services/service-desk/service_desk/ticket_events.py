@@ -1,0 +1,92 @@
+"""The wire form of the ticket's lifecycle events and of return visits (opened/closed stay in events.py)."""
+from __future__ import annotations
+
+from crm_shared.envelope import Envelope, format_time
+from service_desk.config import EVENT_PREFIX
+from service_desk.domain import (
+    TicketAssigned,
+    TicketRated,
+    TicketReopened,
+    TicketReplied,
+    TicketStatusChanged,
+    TicketSubmitted,
+    TicketUpdated,
+)
+from service_desk.return_visits import ReturnVisitCompleted, ReturnVisitScheduled
+
+# A request came in through the public form (no customer yet: an agent links one later).
+TICKET_SUBMITTED = f"{EVENT_PREFIX}.ticket.submitted.v1"
+TICKET_STATUS_CHANGED = f"{EVENT_PREFIX}.ticket.status_changed.v1"
+TICKET_REOPENED = f"{EVENT_PREFIX}.ticket.reopened.v1"
+# Public replies only: internal notes are never announced.
+TICKET_REPLIED = f"{EVENT_PREFIX}.ticket.replied.v1"
+TICKET_ASSIGNED = f"{EVENT_PREFIX}.ticket.assigned.v1"
+TICKET_UPDATED = f"{EVENT_PREFIX}.ticket.updated.v1"
+TICKET_RATED = f"{EVENT_PREFIX}.ticket.rated.v1"
+RETURN_VISIT_SCHEDULED = f"{EVENT_PREFIX}.return_visit.scheduled.v1"
+RETURN_VISIT_COMPLETED = f"{EVENT_PREFIX}.return_visit.completed.v1"
+
+
+def _time(value):
+    return format_time(value) if value is not None else None
+
+
+def ticket_envelope(event) -> Envelope | None:
+    """The envelope of one of the events above; None for an event this module does not describe."""
+    name, payload = _wire(event)
+    if name is None:
+        return None
+    return Envelope.new(name, payload, producer=EVENT_PREFIX)
+
+
+def _wire(event) -> tuple[str | None, dict]:
+    if isinstance(event, TicketSubmitted):
+        t = event.ticket
+        return TICKET_SUBMITTED, {"ticket_id": t.id, "number": t.number, "subject": t.subject, "category": t.category,
+                                  "priority": t.priority, "status": t.status, "opened_at": _time(t.opened_at)}
+    if isinstance(event, TicketStatusChanged):
+        t = event.ticket
+        return TICKET_STATUS_CHANGED, {
+            "ticket_id": t.id, "customer_id": t.customer_id, "from_status": event.from_status,
+            "to_status": event.to_status, "changed_by": event.actor_id, "changed_at": _time(event.at),
+            "rule_id": event.rule_id, "assignee_id": t.assignee_id, "group_id": t.group_id, "priority": t.priority,
+        }
+    if isinstance(event, TicketReopened):
+        t = event.ticket
+        return TICKET_REOPENED, {"ticket_id": t.id, "customer_id": t.customer_id, "from_status": event.from_status,
+                                 "reason": event.reason, "reopened_by": event.actor_id,
+                                 "reopened_at": _time(event.at)}
+    if isinstance(event, TicketReplied):
+        t, m = event.ticket, event.message
+        return TICKET_REPLIED, {"ticket_id": t.id, "customer_id": t.customer_id, "message_id": m.id,
+                                "author_kind": m.author_kind, "author_id": m.author_id,
+                                "replied_at": _time(m.created_at), "status": t.status}
+    if isinstance(event, TicketAssigned):
+        t = event.ticket
+        return TICKET_ASSIGNED, {
+            "ticket_id": t.id, "customer_id": t.customer_id, "assignee_id": t.assignee_id, "group_id": t.group_id,
+            "previous_assignee_id": event.previous_assignee_id, "previous_group_id": event.previous_group_id,
+            "assigned_by": event.actor_id, "assigned_at": _time(event.at), "rule_id": event.rule_id,
+        }
+    if isinstance(event, TicketUpdated):
+        t = event.ticket
+        return TICKET_UPDATED, {"ticket_id": t.id, "customer_id": t.customer_id, "changes": event.changes,
+                                "updated_by": event.actor_id, "updated_at": _time(event.at), "rule_id": event.rule_id}
+    if isinstance(event, TicketRated):
+        t = event.ticket
+        return TICKET_RATED, {"ticket_id": t.id, "customer_id": t.customer_id, "channel": t.channel,
+                              "rating": t.satisfaction_rating, "comment": t.satisfaction_comment,
+                              "by_customer": bool(t.satisfaction_by_customer), "rated_by": t.satisfaction_rated_by,
+                              "rated_at": _time(t.satisfaction_rated_at), "assignee_id": t.assignee_id}
+    if isinstance(event, ReturnVisitScheduled):
+        v = event.visit
+        return RETURN_VISIT_SCHEDULED, {"return_visit_id": v.id, "ticket_id": v.ticket_id,
+                                        "customer_id": v.customer_id, "due_at": _time(v.due_at),
+                                        "assignee_id": v.assignee_id, "scheduled_by": v.scheduled_by,
+                                        "scheduled_at": _time(v.scheduled_at)}
+    if isinstance(event, ReturnVisitCompleted):
+        v = event.visit
+        return RETURN_VISIT_COMPLETED, {"return_visit_id": v.id, "ticket_id": v.ticket_id,
+                                        "customer_id": v.customer_id, "outcome": v.outcome,
+                                        "completed_by": v.completed_by, "completed_at": _time(v.completed_at)}
+    return None, {}
