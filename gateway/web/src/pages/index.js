@@ -18,6 +18,9 @@ const SALES_MANAGERS = ['admin', 'sales_manager']
 const EVERYONE = ROLES
 // Orders, contracts and their money: the sellers, and executives who oversee them.
 const MONEY_READERS = ['admin', 'sales_manager', 'sales_rep', 'executive']
+// The service desk: its agents and managers; managers also set SLA policies, calendars and workflow rules.
+const SERVICE_DESK = ['admin', 'service_agent', 'service_manager']
+const SERVICE_MANAGERS = ['admin', 'service_manager']
 
 export const pages = [
   {
@@ -186,6 +189,74 @@ export const pages = [
     component: () => import('./ExpensesPage.vue'),
     roles: ['admin', 'sales_manager', 'sales_rep', 'executive'],
     nav: { label: 'salesTeam.nav.expenses', icon: 'file' },
+  },
+  {
+    // The service desk's queues: agents start here.
+    path: '/tickets',
+    name: 'tickets',
+    component: () => import('./TicketQueuePage.vue'),
+    roles: SERVICE_DESK,
+    nav: { label: 'tickets.nav.queue', icon: 'ticket' },
+    startFor: ['service_agent', 'service_manager'],
+  },
+  {
+    // Sales reps read the tickets of their own customers (the service desk decides which).
+    path: '/tickets/:id',
+    name: 'ticket',
+    component: () => import('./TicketPage.vue'),
+    roles: [...SERVICE_DESK, 'sales_manager', 'sales_rep', 'executive'],
+    props: true,
+  },
+  {
+    // Search is open to every signed-in user; the desk also writes and publishes articles.
+    path: '/kb',
+    name: 'kb',
+    component: () => import('./KnowledgeBasePage.vue'),
+    roles: EVERYONE,
+    nav: { label: 'kb.nav', icon: 'file' },
+  },
+  {
+    path: '/kb/:id',
+    name: 'kb-article',
+    component: () => import('./KnowledgeArticlePage.vue'),
+    roles: EVERYONE,
+    props: true,
+  },
+  {
+    path: '/admin/sla',
+    name: 'sla-policies',
+    component: () => import('./SlaPoliciesPage.vue'),
+    roles: SERVICE_MANAGERS,
+    nav: { label: 'sla.nav', icon: 'clock' },
+  },
+  {
+    path: '/admin/workflow-rules',
+    name: 'workflow-rules',
+    component: () => import('./WorkflowRulesPage.vue'),
+    roles: SERVICE_MANAGERS,
+    nav: { label: 'tickets.nav.rules', icon: 'sliders' },
+  },
+  {
+    // Agents set their own availability here; service managers also edit groups, skills and capacity.
+    path: '/desk/groups',
+    name: 'agent-groups',
+    component: () => import('./TicketGroupsPage.vue'),
+    roles: SERVICE_DESK,
+    nav: { label: 'tickets.nav.groups', icon: 'user-check' },
+  },
+  {
+    // The public request form and a request's follow page (acknowledgement number + token): no sign-in.
+    path: '/request',
+    name: 'public-request',
+    component: () => import('./PublicRequestPage.vue'),
+    public: true,
+  },
+  {
+    path: '/request/:number',
+    name: 'public-request-follow',
+    component: () => import('./PublicRequestPage.vue'),
+    public: true,
+    props: true,
   },
   {
     path: '/dashboards/channels',
