@@ -69,14 +69,26 @@ class Permissions:
     def may_read(self, customer: Customer, viewer: Identity, now: datetime) -> bool:
         return self._allows(customer.id, viewer, now, READ)
 
+    def may_read_id(self, customer_id: str, viewer: Identity, now: datetime) -> bool:
+        """Whether the customer with this id exists and the viewer may read it."""
+        if self.customer_condition(viewer, now, READ) is None:
+            return True
+        return self._allows(customer_id, viewer, now, READ)
+
     def may_edit(self, customer: Customer, viewer: Identity, now: datetime) -> bool:
         return self._allows(customer.id, viewer, now, EDIT)
 
 
 def readable_customer(uow, customer_id: str, viewer: Identity, now: datetime) -> Customer:
-    """The customer, if the viewer may see it; 404 otherwise (missing or not theirs: the same answer)."""
+    """The customer, if the viewer may see it; 404 otherwise (missing or not theirs: the same answer).
+
+    Access is checked before the customer is read: each statement sees the latest commit, so a row read first
+    could predate the change that gave the viewer access (a pool customer shown to the rep who just claimed it).
+    """
+    if not uow.permissions.may_read_id(customer_id, viewer, now):
+        raise NotFound("customer", customer_id)
     customer = uow.customers.get(customer_id)
-    if customer is None or not uow.permissions.may_read(customer, viewer, now):
+    if customer is None:
         raise NotFound("customer", customer_id)
     return customer
 
@@ -93,8 +105,10 @@ def editable_customer(uow, customer_id: str, viewer: Identity, now: datetime) ->
 def readable_opportunity(uow, opportunity_id: str, viewer: Identity, now: datetime) -> tuple[Opportunity, Customer]:
     """The opportunity and its customer, if the viewer may see the customer; 404 otherwise."""
     opportunity = uow.opportunities.get(opportunity_id)
-    customer = uow.customers.get(opportunity.customer_id) if opportunity is not None else None
-    if customer is None or not uow.permissions.may_read(customer, viewer, now):
+    if opportunity is None or not uow.permissions.may_read_id(opportunity.customer_id, viewer, now):
+        raise NotFound("opportunity", opportunity_id)
+    customer = uow.customers.get(opportunity.customer_id)
+    if customer is None:
         raise NotFound("opportunity", opportunity_id)
     return opportunity, customer
 
