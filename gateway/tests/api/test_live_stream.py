@@ -60,7 +60,7 @@ def test_each_viewer_receives_exactly_the_events_it_may_see(gateway, tokens, sse
         "owner": [created, claimed, converted, customer, ticket, closing_pool],
         "other rep": [created, claimed, closing_pool, closing_customer],
         "agent": [customer, ticket, closing_customer],
-        "executive": [customer, closing_customer],
+        "executive": [customer, ticket, closing_customer],
     }
     for who, envelopes in expected.items():
         received = streams[who].events(len(envelopes))
@@ -146,6 +146,42 @@ def test_a_deal_moving_or_changing_reaches_its_owner_and_their_team_s_managers_o
         "west manager": [west_moved, closing_pool],
         "executive": [moved, updated, west_moved, closing_customer],
         "agent": [closing_customer],
+    }
+    for who, envelopes in expected.items():
+        received = streams[who].events(len(envelopes))
+        assert names_and_ids(received) == [(e.name, e.id) for e in envelopes], who
+
+
+def test_a_ticket_s_changes_reach_every_agent_and_only_the_rep_owning_its_customer(gateway, tokens, sse, publish,
+                                                                                   east_and_west):
+    _, url = gateway
+    viewers = {
+        "owner": tokens.headers(OWNER, ["sales_rep"]),
+        "other rep": tokens.headers(OTHER_REP, ["sales_rep"]),
+        "manager": tokens.headers("boss", ["sales_manager"], teams=[east_and_west["East"]]),
+        "west manager": tokens.headers("west-boss", ["sales_manager"], teams=[east_and_west["West"]]),
+        "agent": tokens.headers("agent-1", ["service_agent"]),
+        "executive": tokens.headers("exec-1", ["executive"]),
+    }
+    streams = {who: sse(url, headers) for who, headers in viewers.items()}
+    for stream in streams.values():
+        stream.wait_for_comment("connected")
+
+    replied = publish("service_desk.ticket.replied.v1", customer_owner_id=OWNER)
+    west_breached = publish("service_desk.ticket.sla_breached.v1", customer_owner_id=east_and_west["west rep"])
+    # No owner named: the desk's agents see it, no one in sales does.
+    unowned = publish("service_desk.ticket.status_changed.v1")
+    escalated = publish("service_desk.ticket.escalated.v1")
+    closing_pool = publish("leads.lead.created.v1")  # the last event for everyone in sales
+    closing_customer = publish("sales.customer.created.v1", owner_id=OTHER_REP)  # and for the rest
+
+    expected = {
+        "owner": [replied, closing_pool],
+        "other rep": [closing_pool, closing_customer],
+        "manager": [replied, closing_pool],
+        "west manager": [west_breached, closing_pool],
+        "agent": [replied, west_breached, unowned, escalated, closing_customer],
+        "executive": [replied, west_breached, unowned, escalated, closing_customer],
     }
     for who, envelopes in expected.items():
         received = streams[who].events(len(envelopes))

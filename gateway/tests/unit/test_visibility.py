@@ -28,6 +28,7 @@ VIEWERS = {
 }
 
 ALL_OF_SALES = {"owner rep", "other rep", "sales manager", "other team's manager", "manager of no team"}
+ALL_OF_SERVICE_AND_READERS = {"service agent", "service manager", "executive", "admin"}
 
 EXPECTED = {
     "leads.lead.created.v1": {*ALL_OF_SALES, "admin"},
@@ -46,8 +47,16 @@ EXPECTED = {
     "sales.opportunity.closed.v1": {"owner rep", "sales manager", "executive", "admin"},
     "sales.opportunity.stage_changed.v1": {"owner rep", "sales manager", "executive", "admin"},
     "sales.opportunity.updated.v1": {"owner rep", "sales manager", "executive", "admin"},
-    "service_desk.ticket.opened.v1": {"owner rep", "service agent", "service manager", "sales manager", "admin"},
-    "service_desk.ticket.closed.v1": {"owner rep", "service agent", "service manager", "sales manager", "admin"},
+    "service_desk.ticket.opened.v1": {"owner rep", *ALL_OF_SERVICE_AND_READERS, "sales manager"},
+    "service_desk.ticket.closed.v1": {"owner rep", *ALL_OF_SERVICE_AND_READERS, "sales manager"},
+    # These examples name no customer owner: no one in sales may be shown them.
+    **{
+        f"service_desk.ticket.{what}.v1": ALL_OF_SERVICE_AND_READERS
+        for what in (
+            "status_changed", "replied", "assigned", "updated", "reopened", "rated",
+            "sla_warning", "sla_breached", "escalated", "handed_back", "submitted",
+        )
+    },
 }
 
 
@@ -64,13 +73,47 @@ def test_each_event_reaches_exactly_the_viewers_allowed_to_see_it(name):
 
 @pytest.mark.parametrize("name", sorted(OWNER_FIELDS))
 def test_a_sales_manager_sees_an_owner_s_event_only_when_the_owner_is_in_one_of_their_teams(name):
-    example = contract(name)
+    payload = {**contract(name).payload, **{field: OWNER for field in OWNER_FIELDS[name]}}
     manager = viewer(["sales_manager"], "manager-1", teams=["team-a"])
-    assert may_see(manager, name, example.payload, frozenset({"team-a"}))
-    assert not may_see(manager, name, example.payload, frozenset({"team-b"}))
-    assert not may_see(manager, name, example.payload, frozenset())
+    assert may_see(manager, name, payload, frozenset({"team-a"}))
+    assert not may_see(manager, name, payload, frozenset({"team-b"}))
+    assert not may_see(manager, name, payload, frozenset())
     # Sharing a team with the owner is a manager's privilege, not a rep's.
-    assert not may_see(viewer(["sales_rep"], "rep-2", teams=["team-a"]), name, example.payload, frozenset({"team-a"}))
+    assert not may_see(viewer(["sales_rep"], "rep-2", teams=["team-a"]), name, payload, frozenset({"team-a"}))
+
+
+TICKET_EVENTS_WITHOUT_AN_OWNER = sorted(name for name, audience in EXPECTED.items() if audience == ALL_OF_SERVICE_AND_READERS)
+
+
+@pytest.mark.parametrize("name", TICKET_EVENTS_WITHOUT_AN_OWNER)
+def test_a_ticket_event_naming_the_customer_s_owner_reaches_that_rep_and_not_another(name):
+    payload = {**contract(name).payload, "customer_owner_id": OWNER}
+    assert may_see(VIEWERS["owner rep"], name, payload, OWNER_TEAMS)
+    assert not may_see(VIEWERS["other rep"], name, payload, OWNER_TEAMS)
+    assert may_see(VIEWERS["sales manager"], name, payload, OWNER_TEAMS)
+    assert not may_see(VIEWERS["other team's manager"], name, payload, OWNER_TEAMS)
+
+
+TICKET_EVENTS = sorted(name for name in EXPECTED if name.startswith("service_desk.ticket."))
+
+
+@pytest.mark.parametrize("name", TICKET_EVENTS)
+def test_every_ticket_event_reaches_every_agent_whoever_owns_the_customer(name):
+    for owner in (OWNER, "someone-else", None):
+        payload = {**contract(name).payload, "customer_owner_id": owner}
+        assert may_see(viewer(["service_agent"], "agent-9"), name, payload)
+        assert may_see(viewer(["service_manager"], "lead-9"), name, payload)
+
+
+def test_a_ticket_event_about_no_one_reaches_no_sales_manager_whatever_teams_were_stored():
+    payload = {"ticket_id": "t-1", "customer_id": "c-1", "customer_owner_id": None}
+    manager = viewer(["sales_manager"], "manager-1", teams=["team-a"])
+    assert not may_see(manager, "service_desk.ticket.replied.v1", payload, frozenset({"team-a"}))
+
+
+@pytest.mark.parametrize("name", TICKET_EVENTS)
+def test_no_relayed_ticket_payload_carries_a_message_s_text(name):
+    assert not {"body", "note", "text", "internal_note"} & set(contract(name).payload)
 
 
 def test_the_people_an_event_is_about_are_read_from_its_owner_fields():
