@@ -27,6 +27,13 @@ RETURN_VISIT_SCHEDULED = f"{EVENT_PREFIX}.return_visit.scheduled.v1"
 RETURN_VISIT_COMPLETED = f"{EVENT_PREFIX}.return_visit.completed.v1"
 
 
+# Events that name the customer's owner, so the gateway can show them live to the owning rep and their managers.
+# The ticket does not know its customer's owner: the unit of work fills it in from the replica when it writes
+# the event (None here and for a ticket with no customer yet).
+NAMES_THE_OWNER = frozenset({TICKET_STATUS_CHANGED, TICKET_REOPENED, TICKET_REPLIED, TICKET_ASSIGNED, TICKET_UPDATED,
+                             TICKET_RATED})
+
+
 def _time(value):
     return format_time(value) if value is not None else None
 
@@ -36,6 +43,8 @@ def ticket_envelope(event) -> Envelope | None:
     name, payload = _wire(event)
     if name is None:
         return None
+    if name in NAMES_THE_OWNER:
+        payload["customer_owner_id"] = None
     return Envelope.new(name, payload, producer=EVENT_PREFIX)
 
 

@@ -3,6 +3,7 @@ from crm_shared.directory import Directory
 from crm_shared.uow import UnitOfWork
 from service_desk.db_workflow import directory
 from service_desk.events import to_envelope
+from service_desk.ticket_events import NAMES_THE_OWNER
 from service_desk.kb_repository import Articles, ArticleSearch, Categories, Solutions, Votes
 from service_desk.public_rate_limit import PublicRateLimits
 from service_desk.repository import (
@@ -45,9 +46,31 @@ class ServiceDeskUnitOfWork(UnitOfWork):
     def collect_new_events(self):
         envelopes = []
         for ticket in self.tickets.seen.values():
-            envelopes.extend(to_envelope(event) for event in ticket.events)
+            owner = _Lazy(lambda ticket=ticket: self._owner_of_customer(ticket.customer_id))
+            for event in ticket.events:
+                envelope = to_envelope(event)
+                if envelope.name in NAMES_THE_OWNER:
+                    envelope.payload["customer_owner_id"] = owner.value
+                envelopes.append(envelope)
             ticket.events.clear()
         for visit in self.return_visits.seen.values():
             envelopes.extend(to_envelope(event) for event in visit.events)
             visit.events.clear()
         return envelopes
+
+    def _owner_of_customer(self, customer_id: str | None) -> str | None:
+        customer = self.customers.get(customer_id) if customer_id else None
+        return customer.owner_id if customer is not None else None
+
+
+class _Lazy:
+    """A value computed on first use: a ticket's owner is looked up only if one of its events names it."""
+
+    def __init__(self, compute):
+        self._compute, self._done, self._value = compute, False, None
+
+    @property
+    def value(self):
+        if not self._done:
+            self._value, self._done = self._compute(), True
+        return self._value

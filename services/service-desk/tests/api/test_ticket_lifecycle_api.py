@@ -152,6 +152,9 @@ def test_replies_and_notes_make_the_thread_and_the_first_reply_opens_the_ticket(
                                                                    "internal_note"]
     replied = [e for e in published() if e["name"] == "service_desk.ticket.replied.v1"]
     assert len(replied) == 1 and replied[0]["payload"]["message_id"] == reply.json["id"]
+    # The events name the customer's owner, so the gateway shows them live to that rep and their managers.
+    moved = [e for e in published() if e["name"] == "service_desk.ticket.status_changed.v1"]
+    assert {e["payload"]["customer_owner_id"] for e in replied + moved} == {"rep-1"}
     for body in ({"body": ""}, {"body": "   "}, {"body": "x" * 10_001}, {}, {"body": "ok", "public": False}):
         assert_error(client.post(f"{path}/notes", json=body, headers=agent), 422)
 
