@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Text, and_, case, cast, delete, exists, func, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from crm_shared.versioning import VersionMismatch
 from service_desk.db_kb import kb_article_versions, kb_articles, kb_article_votes, kb_categories, ticket_solutions
 from service_desk.kb import PUBLISHED, Article, ArticleVersion, Category
 from service_desk.kb_search import TITLE_WEIGHT, Candidate, Terms, indexed
+from service_desk.repository import dialect_insert
 from service_desk.solutions import Solution
 
 TAG_SEPARATOR = "\x1f"
@@ -238,8 +239,7 @@ class Votes:
 
     def cast(self, article_id: str, ticket_id: str, agent_id: str, helped: bool, now: datetime) -> None:
         """Record the agent's mark for the article on this ticket, replacing an earlier one."""
-        build = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        statement = build(kb_article_votes).values(article_id=article_id, ticket_id=ticket_id, agent_id=agent_id,
+        statement = dialect_insert(self.session)(kb_article_votes).values(article_id=article_id, ticket_id=ticket_id, agent_id=agent_id,
                                                    helped=helped, voted_at=now)
         self.session.execute(statement.on_conflict_do_update(
             index_elements=["article_id", "ticket_id", "agent_id"],

@@ -32,10 +32,12 @@ def apply_rules(uow, ticket, rules: Iterable[Mapping[str, Any]], now: datetime, 
     run that wins the claim applies it, so two workers running the schedule at once apply it once.
     """
     matched = []
-    facts = None
+    # Facts hold until a rule changes the ticket; the SLA ones (which cost) are added when a rule first needs them.
+    facts, facts_have_sla = None, False
     for rule in rules:
-        if facts is None or uses_sla(rule["conditions"]):
-            facts = ticket_facts(uow, ticket, now, with_sla=uses_sla(rule["conditions"]))
+        needs_sla = uses_sla(rule["conditions"])
+        if facts is None or (needs_sla and not facts_have_sla):
+            facts, facts_have_sla = ticket_facts(uow, ticket, now, with_sla=needs_sla), needs_sla
         if not matches(rule["conditions"], facts):
             continue
         if rule["trigger"] == ON_SCHEDULE:

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from typing import Sequence
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service_desk.db import tickets
 from service_desk.db_sla import customer_levels, sla_calendars, sla_notices, sla_policies
+from service_desk.repository import dialect_insert
 from service_desk.sla import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, STOP_STATUSES, SlaCalendar, SlaPolicy
 
 TARGET_COLUMNS = {FIRST_RESPONSE: "first_response_minutes", NEXT_RESPONSE: "next_response_minutes",
@@ -53,10 +53,6 @@ def _policy_values(policy: SlaPolicy) -> dict:
         **{column: policy.targets.get(metric) for metric, column in TARGET_COLUMNS.items()},
         "pause_statuses": list(policy.pause_statuses), "warning_percent": policy.warning_percent,
     }
-
-
-def _insert(session: Session):
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 class SlaRepository:
@@ -145,7 +141,7 @@ class SlaRepository:
 
     def set_level(self, customer_id: str, level: str | None, since: datetime) -> None:
         """Keep the level sales set at `since`, unless a later one is kept already (events may cross)."""
-        statement = _insert(self.session)(customer_levels).values(customer_id=customer_id, level=level, level_since=since)
+        statement = dialect_insert(self.session)(customer_levels).values(customer_id=customer_id, level=level, level_since=since)
         self.session.execute(statement.on_conflict_do_update(
             index_elements=["customer_id"],
             set_={"level": statement.excluded.level, "level_since": statement.excluded.level_since},
@@ -165,7 +161,7 @@ class SlaRepository:
                       now: datetime) -> bool:
         """Mark the notice as announced; False if it was already (by this worker or another one)."""
         statement = (
-            _insert(self.session)(sla_notices)
+            dialect_insert(self.session)(sla_notices)
             .values(ticket_id=ticket_id, metric=metric, kind=kind, cycle=cycle, crossed_at=crossed_at,
                     announced_at=now)
             .on_conflict_do_nothing(index_elements=["ticket_id", "metric", "kind", "cycle"])

@@ -223,9 +223,8 @@ def get_ticket_sla(uow_factory: UowFactory, ticket_id: str, viewer: Identity) ->
     """The SLA of a ticket the viewer may see (404 otherwise, as for the ticket itself)."""
     from service_desk import service
 
-    ticket = service.get_ticket(uow_factory, ticket_id, viewer)
     with uow_factory() as uow:
-        return ticket_sla(uow, ticket)
+        return ticket_sla(uow, service.visible_ticket(uow, ticket_id, viewer))
 
 
 # -- announcing warnings and breaches ---------------------------------------------------------------------
@@ -251,9 +250,9 @@ def announce_sla_crossings(uow_factory: UowFactory, now: datetime, batch: int = 
     while True:
         with uow_factory() as uow:
             ids = uow.sla.running_ticket_ids(after_id, batch)
-            tickets = [ticket for ticket in (uow.tickets.get(ticket_id) for ticket_id in ids) if ticket is not None]
-            for ticket_id, sla in _compute_many(uow, tickets, now).items():
-                ticket = next(t for t in tickets if t.id == ticket_id)
+            tickets = {ticket.id: ticket for ticket in map(uow.tickets.get, ids) if ticket is not None}
+            for ticket_id, sla in _compute_many(uow, list(tickets.values()), now).items():
+                ticket = tickets[ticket_id]
                 for metric, kind, cycle, crossed_at in _crossings(sla):
                     if uow.sla.record_notice(ticket.id, metric.metric, kind, cycle, crossed_at, now):
                         uow.emit(sla_crossed(ticket, metric, kind, cycle, crossed_at))

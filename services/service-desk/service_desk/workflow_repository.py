@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service_desk.db import tickets
@@ -19,6 +18,7 @@ from service_desk.db_workflow import (
     workflow_rule_runs,
     workflow_rules,
 )
+from service_desk.repository import dialect_insert
 
 # A ticket counts in its assignee's load until it is resolved or closed.
 FINISHED = ("resolved", "closed")
@@ -28,10 +28,6 @@ ON_DUTY = "on_duty"
 class WorkflowRepository:
     def __init__(self, session: Session):
         self.session = session
-
-    def _insert(self, table):
-        dialect = self.session.get_bind().dialect.name
-        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
     # Groups -------------------------------------------------------------------------------------------
     def groups(self) -> list[dict]:
@@ -120,7 +116,7 @@ class WorkflowRepository:
     def save_profile(self, agent_id: str, version: int | None, values: dict[str, Any]) -> bool:
         """Create the profile (version None: never saved) or update it at `version`; False if someone was first."""
         if version is None:
-            statement = self._insert(agent_profiles).values(agent_id=agent_id, version=1, **values)
+            statement = dialect_insert(self.session)(agent_profiles).values(agent_id=agent_id, version=1, **values)
             return self.session.execute(
                 statement.on_conflict_do_nothing(index_elements=["agent_id"]).returning(agent_profiles.c.agent_id)
             ).first() is not None
@@ -168,7 +164,7 @@ class WorkflowRepository:
         return found or []
 
     def set_skill_requirement(self, category: str, skills: list[list]) -> None:
-        statement = self._insert(skill_requirements).values(category=category, skills=skills)
+        statement = dialect_insert(self.session)(skill_requirements).values(category=category, skills=skills)
         self.session.execute(statement.on_conflict_do_update(index_elements=["category"], set_={"skills": skills}))
 
     # Rules ----------------------------------------------------------------------------------------------
@@ -199,14 +195,14 @@ class WorkflowRepository:
 
     def claim_rule_run(self, rule_id: str, ticket_id: str, window_start: datetime, now: datetime) -> bool:
         """Claim a scheduled rule's window on a ticket; False if another run holds it (committed or in flight)."""
-        statement = self._insert(workflow_rule_runs).values(
+        statement = dialect_insert(self.session)(workflow_rule_runs).values(
             rule_id=rule_id, ticket_id=ticket_id, window_start=window_start, ran_at=now)
         return self.session.execute(
             statement.on_conflict_do_nothing().returning(workflow_rule_runs.c.rule_id)).first() is not None
 
     def claim_escalation(self, ticket_id: str, level: int, cycle: int, rule_id: str | None, now: datetime) -> bool:
         """Claim an escalation level for the ticket's cycle; False if it fired already."""
-        statement = self._insert(ticket_escalations).values(
+        statement = dialect_insert(self.session)(ticket_escalations).values(
             ticket_id=ticket_id, level=level, cycle=cycle, rule_id=rule_id, escalated_at=now)
         return self.session.execute(
             statement.on_conflict_do_nothing().returning(ticket_escalations.c.ticket_id)).first() is not None
