@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, Mapping, Protocol
+from typing import Mapping, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,9 +19,8 @@ from crm_shared.versioning import VersionMismatch, check_version
 from sales.approvals import APPROVED, PENDING, SUBJECT_KINDS, ApprovalRequest, FlowStep
 from sales.deal_access import may_see_approval_subject, visible_approval_subjects
 from sales.deal_rules import DealRuleViolation
-from sales.uow import SalesUnitOfWork
+from sales.uow import SalesUnitOfWork, UowFactory
 
-UowFactory = Callable[[], SalesUnitOfWork]
 # Besides the submitter and the steps' roles, these roles oversee every approval request.
 OVERSEES_APPROVALS = (ADMIN, EXECUTIVE)
 

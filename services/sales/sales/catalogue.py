@@ -9,9 +9,9 @@ from typing import Sequence
 
 from crm_shared.errors import APIError
 
-CENT = Decimal("0.01")
+from sales.money_rules import CENT, MONEY_MAX, check_amount
+
 LINES_MAX = 100
-MONEY_MAX = Decimal("9999999999999999.99")
 
 
 class InvalidLines(APIError):
@@ -19,12 +19,6 @@ class InvalidLines(APIError):
 
     def __init__(self, message: str, index: int | None = None):
         super().__init__(422, "validation_failed", message, {"lines": {str(index): [message]} if index is not None else [message]})
-
-
-def _money(value: Decimal, what: str) -> Decimal:
-    if not isinstance(value, Decimal) or not Decimal(0) <= value <= MONEY_MAX or value != value.quantize(CENT):
-        raise ValueError(f"{what} is a Decimal from 0 to {MONEY_MAX} with at most two decimals, not {value!r}")
-    return value
 
 
 @dataclass
@@ -42,12 +36,12 @@ class Product:
 
     @classmethod
     def new(cls, sku: str, name: str, unit_price: Decimal, currency: str, now: datetime) -> "Product":
-        _money(unit_price, "a unit price")
+        check_amount(unit_price, "a unit price")
         return cls(str(uuid.uuid4()), sku, name, unit_price, currency, True, now)
 
     def edit(self, changes: dict) -> None:
         if "unit_price" in changes:
-            _money(changes["unit_price"], "a unit price")
+            check_amount(changes["unit_price"], "a unit price")
         for name, value in changes.items():
             setattr(self, name, value)
 

@@ -1,15 +1,11 @@
 """Use cases of the product catalogue: everyone reads it, managers and admins keep it (version-checked edits)."""
 from __future__ import annotations
 
-from typing import Callable
-
 from crm_shared.envelope import utc_now
 from crm_shared.errors import Conflict, NotFound
 from crm_shared.versioning import check_version, stale_write_refused
 from sales.catalogue import Product
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import UowFactory
 
 
 def list_products(uow_factory: UowFactory, active_only: bool, limit: int, offset: int) -> tuple[list[Product], int]:

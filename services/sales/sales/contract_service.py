@@ -5,7 +5,7 @@ import logging
 import os
 import uuid
 from datetime import date, datetime, timedelta
-from typing import BinaryIO, Callable, Mapping
+from typing import BinaryIO, Mapping
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,11 +25,10 @@ from sales.deal_rules import DealRuleViolation
 from sales.money_figures import contract_figures
 from sales.order_service import invalid, must_act_for, seen_customer, visible_order
 from sales.payments import REJECTED as PAYMENT_REJECTED
-from sales.uow import SalesUnitOfWork
+from sales.uow import SalesUnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
-UowFactory = Callable[[], SalesUnitOfWork]
 DEFAULT_RENEWAL_DAYS = 30
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
 
 from crm_shared.auth import ADMIN, SALES_MANAGER, Identity
 from crm_shared.envelope import utc_now
@@ -12,9 +11,8 @@ from sales.contacts import Contact, TeamMember, checked_contacts, primary_of
 from sales.domain import Customer, CustomerProfile, SalesRuleViolation
 from sales.events import CustomerUpdated
 from sales.permissions import editable_customer
-from sales.uow import SalesUnitOfWork
+from sales.uow import SalesUnitOfWork, UowFactory
 
-UowFactory = Callable[[], SalesUnitOfWork]
 # Who may create a customer for another rep, and manage who else works on a customer.
 CHOOSES_OWNER = (ADMIN, SALES_MANAGER)
 

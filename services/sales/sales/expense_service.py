@@ -1,8 +1,6 @@
 """Use cases of sales expenses: a rep records what they spent; their manager approves or rejects it."""
 from __future__ import annotations
 
-from typing import Callable
-
 from sqlalchemy import select
 
 from crm_shared.auth import Identity
@@ -15,9 +13,7 @@ from sales.permissions import readable_customer, readable_opportunity
 from sales.target_repository import ExpenseQuery
 from sales.targets import TargetRuleViolation
 from sales.team_scope import TeamScope
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import SalesUnitOfWork, UowFactory
 
 
 def _invalid(field_name: str, message: str) -> APIError:

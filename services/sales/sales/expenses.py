@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from sales.money_rules import CENT, MONEY_MAX
 from sales.targets import TargetRuleViolation
 
 SUBMITTED = "submitted"
@@ -18,7 +19,6 @@ STATUSES = (SUBMITTED, APPROVED, REJECTED)
 CATEGORIES = ("travel", "accommodation", "meals", "entertainment", "gifts", "transport", "marketing",
               "communication", "other")
 NOTE_MAX = 1000
-AMOUNT_MAX = Decimal("9999999999999999.99")
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,11 @@ class Expense:
                now: datetime) -> "Expense":
         if category not in CATEGORIES:
             raise ValueError(f"category must be one of {', '.join(CATEGORIES)}")
-        if amount <= 0 or amount > AMOUNT_MAX:
+        if amount <= 0 or amount > MONEY_MAX:
             raise ValueError("the amount must be more than 0")
         if spent_on > now.date():
             raise ValueError("an expense is recorded once spent: its date cannot be in the future")
-        expense = cls(str(uuid.uuid4()), rep_id, spent_on, category, amount.quantize(Decimal("0.01")), currency,
+        expense = cls(str(uuid.uuid4()), rep_id, spent_on, category, amount.quantize(CENT), currency,
                       customer_id, opportunity_id, note, SUBMITTED, actor_id, now)
         expense.events.append(ExpenseChanged(expense, "recorded", actor_id, now))
         return expense

@@ -1,16 +1,12 @@
 """Use cases of follow-ups: recording one on a customer you may edit, and paging a customer's or a deal's."""
 from __future__ import annotations
 
-from typing import Callable
-
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from sales.follow_up_events import follow_up_recorded
 from sales.follow_ups import FollowUp, check_opportunity_of_customer
 from sales.permissions import editable_customer, readable_customer, readable_opportunity
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import UowFactory
 
 
 def record_follow_up(uow_factory: UowFactory, customer_id: str, fields: dict, author: Identity) -> FollowUp:

@@ -6,7 +6,6 @@ the other, so together they never invoice more than the contract's amount.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
 
@@ -22,9 +21,7 @@ from sales.invoices import Invoice
 from sales.money_rules import MoneyRuleViolation
 from sales.order_service import invalid, must_act_for, seen_customer
 from sales.payment_service import locked_contract
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import SalesUnitOfWork, UowFactory
 
 
 def request_invoice(uow_factory: UowFactory, fields: dict, actor: Identity) -> Invoice:

@@ -32,6 +32,8 @@ MONEY_RULE_STATUS = {
 }
 
 CENT = Decimal("0.01")
+# NUMERIC(18, 2): sixteen digits before the point, two after.
+MONEY_MAX = Decimal("9999999999999999.99")
 
 
 class MoneyRuleViolation(APIError):
@@ -39,6 +41,13 @@ class MoneyRuleViolation(APIError):
 
     def __init__(self, code: str, message: str, errors: dict | None = None):
         super().__init__(MONEY_RULE_STATUS[code], code, message, errors)
+
+
+def check_amount(value: Decimal, what: str = "an amount") -> Decimal:
+    """`value` itself if it is a Decimal from 0 to MONEY_MAX with at most two decimals; ValueError if not."""
+    if not isinstance(value, Decimal) or not Decimal(0) <= value <= MONEY_MAX or value != value.quantize(CENT):
+        raise ValueError(f"{what} is a Decimal from 0 to {MONEY_MAX} with at most two decimals, not {value!r}")
+    return value
 
 
 def money(amount: Decimal) -> str:

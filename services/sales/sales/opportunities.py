@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sales.domain import Customer, SalesRuleViolation
+from sales.money_rules import check_amount
 from sales.pipeline import Stage, StageChange
 
 # The first stage of the default pipeline; the stages themselves are rows of `pipeline_stages` (sales.pipeline).
@@ -24,8 +25,6 @@ SOURCES = ("conversion", "direct", "ticket", "referral", "campaign", "other")
 
 NAME_MAX = 200
 REASON_MAX = 1000
-# NUMERIC(18, 2): sixteen digits before the point, two after.
-AMOUNT_MAX = Decimal("9999999999999999.99")
 
 # Opportunities opened from a conversion get an id derived from the conversion, so the same conversion
 # heard twice (under two event ids) opens one opportunity, while a later conversion of the lead opens another.
@@ -210,7 +209,6 @@ class Opportunity:
 
 
 def _check_money(amount, currency: str) -> None:
-    if not isinstance(amount, Decimal) or not Decimal(0) <= amount <= AMOUNT_MAX or amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"an amount is a Decimal from 0 to {AMOUNT_MAX} with at most two decimals, not {amount!r}")
+    check_amount(amount)
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isascii() or not currency.isupper():
         raise ValueError(f"a currency is an ISO 4217 code such as CNY, not {currency!r}")

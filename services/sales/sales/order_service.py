@@ -1,8 +1,6 @@
 """Use cases of orders: place one for a won opportunity, read, list, cancel. Commits here, nowhere else below."""
 from __future__ import annotations
 
-from typing import Callable
-
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, NotFound
@@ -11,9 +9,7 @@ from sales.deal_access import may_act_for_customer, may_see_customer, visible_cu
 from sales.deal_rules import DealRuleViolation
 from sales.domain import Customer
 from sales.orders import Discount, LineInput, Order
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import SalesUnitOfWork, UowFactory
 
 
 def invalid(error: ValueError) -> APIError:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,11 +24,9 @@ from sales.deal_access import visible_customer_ids
 from sales.money_rules import MoneyRuleViolation
 from sales.order_service import invalid, must_act_for, seen_customer
 from sales.payments import Installment, InstallmentInput, Payment, allocate, plan_installments, revise_plan
-from sales.uow import SalesUnitOfWork
+from sales.uow import SalesUnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
-
-UowFactory = Callable[[], SalesUnitOfWork]
 
 
 def locked_contract(uow: SalesUnitOfWork, contract_id: str, viewer: Identity) -> Contract:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Callable
 
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
@@ -16,9 +15,7 @@ from sales.opportunities import Opportunity
 from sales.permissions import editable_opportunity, readable_opportunity, team_owners
 from sales.pipeline import ForecastRow, Pipeline, Stage, StageChange, UnknownStage, forecast, stage_totals
 from sales.pipeline_repository import BoardQuery
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import SalesUnitOfWork, UowFactory
 
 
 def _with_lines(uow: SalesUnitOfWork, opportunity: Opportunity) -> Opportunity:

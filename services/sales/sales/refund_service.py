@@ -6,7 +6,6 @@ moment is counted before or after, and the refund never gives back more than was
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
 
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
@@ -18,9 +17,7 @@ from sales.deal_access import visible_customer_ids
 from sales.order_service import invalid, must_act_for, seen_customer
 from sales.payment_service import locked_contract
 from sales.refunds import Refund
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import SalesUnitOfWork, UowFactory
 
 
 def request_refund(uow_factory: UowFactory, fields: dict, actor: Identity) -> Refund:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
 
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -16,9 +15,8 @@ from sales.domain import Customer, OwnershipChange, SalesRuleViolation
 from sales.opportunities import Opportunity
 from sales.permissions import editable_customer, editable_opportunity, readable_customer, readable_opportunity
 from sales.repository import CustomerQuery
-from sales.uow import SalesUnitOfWork
+from sales.uow import UowFactory
 
-UowFactory = Callable[[], SalesUnitOfWork]
 # Who works deals: on the customers they may edit (their own, their teams', where they are editing members).
 SELLERS = (ADMIN, SALES_MANAGER, SALES_REP)
 # Who may open a deal: sellers, and service agents who spotted a need in a ticket (the deal names the ticket).

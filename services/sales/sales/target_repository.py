@@ -8,6 +8,7 @@ from typing import Iterable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from crm_shared.directory import members_of_teams
 from crm_shared.versioning import VersionMismatch
 from sales.db_customers_pipeline import directory
 from sales.db_targets import department_teams, departments, sales_expenses, sales_targets
@@ -64,8 +65,7 @@ class ExpenseRepository(_Seen):
             if value:
                 conditions.append(e[column] == value)
         if query.team_id:
-            conditions.append(e.rep_id.in_(select(directory.user_teams.c.user_id)
-                                           .where(directory.user_teams.c.team_id == query.team_id)))
+            conditions.append(e.rep_id.in_(members_of_teams(directory, [query.team_id])))
         if query.spent_from:
             conditions.append(e.spent_on >= query.spent_from)
         if query.spent_to:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from decimal import Decimal
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +16,7 @@ from sales.achievement import actuals
 from sales.db_targets import sales_targets
 from sales.targets import DEPARTMENT, MONEY_METRICS, Period, Target, TargetRuleViolation, achievement_percent
 from sales.team_scope import TeamScope
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import SalesUnitOfWork, UowFactory
 
 
 def invalid(field_name: str, error: ValueError) -> APIError:

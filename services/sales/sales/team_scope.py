@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, false, or_, select
 
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, Identity
+from crm_shared.directory import members_of_teams
 from sales.db_customers_pipeline import directory
 from sales.db_targets import department_teams, sales_targets
 from sales.targets import DEPARTMENT, REP, TEAM
@@ -38,7 +39,7 @@ class TeamScope:
         return self.viewer.has_any(SALES_MANAGER) and bool(self.teams)
 
     def _members(self):
-        return select(directory.user_teams.c.user_id).where(directory.user_teams.c.team_id.in_(sorted(self.teams)))
+        return members_of_teams(directory, self.teams)
 
     def _departments(self):
         return select(department_teams.c.department_id).where(department_teams.c.team_id.in_(sorted(self.teams)))

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from crm_shared.auth import SALES_MANAGER, SALES_REP, Identity
+from crm_shared.directory import members_of_teams
 from sales.achievement import start_of_day
 from sales.contracts import ACTIVE, EXPIRED, PENDING_APPROVAL, SIGNED
 from sales.db import customers, opportunities
@@ -59,7 +60,7 @@ def reps_in_scope(session: Session, scope: TeamScope, team_id: str | None) -> li
     if condition is not None:
         query = query.where(condition)
     if team_id:
-        query = query.where(users.user_id.in_(select(teams.user_id).where(teams.team_id == team_id)))
+        query = query.where(users.user_id.in_(members_of_teams(directory, [team_id])))
     people = [{"rep_id": user_id, "display_name": name, "team_ids": []}
               for user_id, name, roles in session.execute(query.order_by(users.display_name, users.user_id))
               if SELLER_ROLES.intersection(roles or [])]

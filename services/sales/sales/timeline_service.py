@@ -1,15 +1,11 @@
 """The use case of the customer's timeline: what happened to a customer the viewer may see, page by page."""
 from __future__ import annotations
 
-from typing import Callable
-
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from sales.permissions import readable_customer
 from sales.timeline import TimelineEntry
-from sales.uow import SalesUnitOfWork
-
-UowFactory = Callable[[], SalesUnitOfWork]
+from sales.uow import UowFactory
 
 
 def customer_timeline(uow_factory: UowFactory, customer_id: str, viewer: Identity, limit: int,

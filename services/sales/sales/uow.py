@@ -1,4 +1,6 @@
 """The sales unit of work: one transaction with the repositories, the ownership history and the outbox."""
+from typing import Callable
+
 from crm_shared.directory import Directory
 from crm_shared.uow import UnitOfWork
 from sales.contract_journal import ContractAmendments, ContractJournal
@@ -83,3 +85,7 @@ class SalesUnitOfWork(UnitOfWork):
             envelopes.extend(target_envelope(event) for event in aggregate.events)
             aggregate.events.clear()
         return envelopes
+
+
+# What every use case takes: a fresh unit of work per call.
+UowFactory = Callable[[], SalesUnitOfWork]
