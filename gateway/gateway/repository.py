@@ -67,8 +67,7 @@ class UserRepository:
                 created_at=user.created_at,
             )
         )
-        for team in user.teams:
-            self.session.execute(insert(team_members).values(team_id=team.id, user_id=user.id))
+        self._add_memberships(user)
 
     def save_profile(self, user: User) -> None:
         """Store the display name, roles, active flag and team memberships of `user`."""
@@ -78,8 +77,12 @@ class UserRepository:
             .values(display_name=user.display_name, roles=list(user.roles), active=user.active)
         )
         self.session.execute(delete(team_members).where(team_members.c.user_id == user.id))
-        for team in user.teams:
-            self.session.execute(insert(team_members).values(team_id=team.id, user_id=user.id))
+        self._add_memberships(user)
+
+    def _add_memberships(self, user: User) -> None:
+        if user.teams:
+            rows = [{"team_id": team.id, "user_id": user.id} for team in user.teams]
+            self.session.execute(insert(team_members), rows)
 
     def save_locale(self, user: User) -> None:
         self.session.execute(update(users).where(users.c.id == user.id).values(locale=user.locale))

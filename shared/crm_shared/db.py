@@ -20,6 +20,7 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -155,3 +156,9 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict]):
+    """INSERT the rows, skipping any that clash with a row already there (ON CONFLICT DO NOTHING)."""
+    build = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return session.execute(build(table).values(rows).on_conflict_do_nothing())

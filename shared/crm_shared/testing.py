@@ -159,6 +159,18 @@ def contract_with(name: str, /, **payload_changes) -> Envelope:
     return Envelope.from_dict(data)
 
 
+def poll(fetch, until, timeout: float = 20.0, what: str = "the expected answer"):
+    """fetch() until until(answer) holds, and that answer: for what an event makes happen in another service."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fetch()
+        if until(last):
+            return last
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
+
+
 def drain(connection: Connection, queue, expected: int, timeout: float = 20.0) -> list:
     """Take raw messages from `queue` (a kombu Queue) until `expected` arrived or `timeout` passed.
 

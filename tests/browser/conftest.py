@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 import requests
+
+from crm_shared.testing import poll
 
 CHROMIUM = "/usr/bin/chromium"
 # As root and on a closed network: no sandbox, and none of Chromium's own background traffic.
@@ -158,18 +159,6 @@ def sign_in():
     return log_in
 
 
-def _poll(fetch, until, timeout: float = 20.0, what: str = "the expected answer"):
-    """fetch() until until(answer) holds (for what an event makes happen in another service)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
-
-
 class SalesSetup:
     """Sales data set up through the gateway's API as the demo users rep1 and manager (team East)."""
 
@@ -209,12 +198,12 @@ class SalesSetup:
         converted = requests.post(f"{api}/leads/{lead['id']}/convert", json={"opportunity": deal}, headers=rep,
                                   timeout=10)
         assert converted.status_code == 200, converted.text
-        customer = _poll(
+        customer = poll(
             lambda: requests.get(f"{api}/customers", params={"lead_id": lead["id"]}, headers=rep, timeout=10).json(),
             lambda body: body.get("total") == 1, what="the customer made of the converted lead")["items"][0]
         opportunities = f"{api}/customers/{customer['id']}/opportunities"
-        [opportunity] = _poll(lambda: requests.get(opportunities, headers=rep, timeout=10).json()["items"],
-                              lambda items: len(items) == 1, what="the customer's first opportunity")
+        [opportunity] = poll(lambda: requests.get(opportunities, headers=rep, timeout=10).json()["items"],
+                             lambda items: len(items) == 1, what="the customer's first opportunity")
         won = requests.post(f"{api}/opportunities/{opportunity['id']}/close", json={"outcome": "won"},
                             headers=rep, timeout=10)
         assert won.status_code == 200, won.text

@@ -1,24 +1,14 @@
 """A customer's round trip through the gateway: converted with a deal, returned to the pool, claimed by another rep."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import requests
 
+from crm_shared.testing import poll
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-def poll(fetch, until, timeout: float = 15.0, what: str = "the expected answer"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
 
 
 def test_a_returned_customer_comes_back_to_the_pool_and_follows_the_rep_who_claims_it(running_system):

@@ -1,7 +1,6 @@
 """An agent asks for an opportunity from a ticket: sales opens it for the owner, the ticket links to it, once."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -10,22 +9,11 @@ from kombu import Producer, Queue
 
 from crm_shared.bus.connection import connect
 from crm_shared.envelope import Envelope
-from crm_shared.testing import drain
+from crm_shared.testing import drain, poll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 REQUESTED = "service_desk.ticket.opportunity_requested.v1"
-
-
-def poll(fetch, until, timeout: float = 20.0, what: str = "the expected answer"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
 
 
 @pytest.fixture

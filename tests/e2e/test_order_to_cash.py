@@ -3,12 +3,13 @@ signed contract, a plan of three installments, a partial payment and an invoice;
 checked to the cent."""
 from __future__ import annotations
 
-import time
 import uuid
 from decimal import Decimal
 
 import pytest
 import requests
+
+from crm_shared.testing import poll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -27,17 +28,6 @@ INSTALLMENTS = [
      "remind_days_before": 10},
     {"number": 3, "amount": "14157.06", "planned_date": "2027-07-31", "method": "bank_transfer"},
 ]
-
-
-def poll(fetch, until, timeout: float = 15.0, what: str = "the expected answer"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
 
 
 class Gateway:

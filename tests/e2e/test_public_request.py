@@ -1,24 +1,14 @@
 """A customer without an account writes in through the gateway, follows the request and never sees a note."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 import requests
 
+from crm_shared.testing import poll
+
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
-
-
-def poll(fetch, until, timeout: float = 15.0, what: str = "the expected answer"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
 
 
 def test_a_public_request_is_sent_followed_and_answered_through_the_gateway_without_a_login(running_system):

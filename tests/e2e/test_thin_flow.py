@@ -11,7 +11,7 @@ from kombu import Queue
 
 from crm_shared.bus.connection import connect
 from crm_shared.envelope import Envelope
-from crm_shared.testing import drain
+from crm_shared.testing import drain, poll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -22,17 +22,6 @@ THIN_FLOW_EVENTS = {
     "sales.customer.created.v1",
     "service_desk.ticket.opened.v1",
 }
-
-
-def poll(fetch, until, timeout: float = 15.0, what: str = "the expected answer"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if until(last):
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
 
 
 def assert_error_shape(response, status: int, code: str | None = None) -> dict:

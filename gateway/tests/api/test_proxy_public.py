@@ -2,22 +2,6 @@
 import pytest
 
 
-@pytest.fixture
-def services(fake_service):
-    return {name: fake_service(name) for name in ("leads", "sales", "service-desk", "reporting")}
-
-
-@pytest.fixture
-def gateway(make_gateway, services):
-    app = make_gateway(
-        CRM_LEADS_URL=services["leads"].url,
-        CRM_SALES_URL=services["sales"].url,
-        CRM_SERVICE_DESK_URL=services["service-desk"].url,
-        CRM_REPORTING_URL=services["reporting"].url,
-    )
-    return app.test_client()
-
-
 def test_a_tracked_link_is_forwarded_to_the_leads_service_without_a_token_and_its_redirect_is_relayed(gateway, services):
     services["leads"].answer("GET", "/api/v1/track/tok-123", status=302, raw="",
                              headers={"Location": "https://example.com/brochure", "Referrer-Policy": "no-referrer"},

@@ -6,22 +6,6 @@ from gateway.routes import PUBLIC_RESOURCES, PUBLIC_WRITE_PATHS, ROUTES
 FORM = {"name": "Li Wei", "email": "li@example.com", "subject": "Help", "description": "It broke."}
 
 
-@pytest.fixture
-def services(fake_service):
-    return {name: fake_service(name) for name in ("leads", "sales", "service-desk", "reporting")}
-
-
-@pytest.fixture
-def gateway(make_gateway, services):
-    app = make_gateway(
-        CRM_LEADS_URL=services["leads"].url,
-        CRM_SALES_URL=services["sales"].url,
-        CRM_SERVICE_DESK_URL=services["service-desk"].url,
-        CRM_REPORTING_URL=services["reporting"].url,
-    )
-    return app.test_client()
-
-
 def test_the_public_write_paths_are_only_the_request_form_and_belong_to_a_public_resource():
     assert PUBLIC_WRITE_PATHS == {"public/requests"}
     assert {path.split("/")[0] for path in PUBLIC_WRITE_PATHS} <= PUBLIC_RESOURCES <= set(ROUTES)

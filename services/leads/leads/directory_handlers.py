@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from crm_shared.directory import USER_CHANGED, USER_REGISTERED
 from crm_shared.envelope import Envelope, parse_time
 from leads.repository import DirectoryEntry
 from leads.timeline_handlers import InvalidPayload, _id
 from leads.uow import LeadsUnitOfWork
 
-USER_REGISTERED = "gateway.user.registered.v1"
-USER_CHANGED = "gateway.user.changed.v1"
+__all__ = ["USER_CHANGED", "USER_REGISTERED", "directory_entry", "keep_user_in_directory"]
 
 
 def _ids(payload: Mapping[str, Any], key: str) -> frozenset[str]:

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm_shared.db import insert_ignoring_duplicates
 from leads.db import claim_locks, claimant_teams, claimants, leads
 from leads.db_distribution import pool_distribution_cursors
 from leads.domain import CLAIMED, CONVERTED
@@ -28,13 +28,9 @@ class DistributionRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def _insert_ignoring_duplicates(self, table, rows: list[dict]) -> None:
-        build = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        self.session.execute(build(table).values(rows).on_conflict_do_nothing())
-
     def lock_cursor(self, pool_id: str) -> str | None:
         """Hold the pool's cursor row until the transaction ends; the rep who got its last lead, if any."""
-        self._insert_ignoring_duplicates(pool_distribution_cursors, [{"pool_id": pool_id}])
+        insert_ignoring_duplicates(self.session, pool_distribution_cursors, [{"pool_id": pool_id}])
         c = pool_distribution_cursors
         locked = select(c.c.last_assignee_id).where(c.c.pool_id == pool_id).with_for_update()
         return self.session.execute(locked).scalar_one()
@@ -92,7 +88,7 @@ class DistributionRepository:
         keys = sorted({*(f"user:{user}" for user in user_ids), *(f"team:{team}" for team in team_ids)})
         if not keys:
             return
-        self._insert_ignoring_duplicates(claim_locks, [{"key": key} for key in keys])
+        insert_ignoring_duplicates(self.session, claim_locks, [{"key": key} for key in keys])
         # ORDER BY before FOR UPDATE: PostgreSQL locks the rows in the order it returns them.
         self.session.execute(
             select(claim_locks.c.key).where(claim_locks.c.key.in_(keys)).order_by(claim_locks.c.key).with_for_update()

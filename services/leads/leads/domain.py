@@ -203,6 +203,17 @@ class Lead:
         self._changed(None, owner_id, BY_DISTRIBUTION, distributed_by, now, detail=detail)
         self.events.append(LeadDistributed(self, distributed_by, strategy))
 
+    def _enter_public_pool(self, public_pool_id: str, now: datetime) -> str | None:
+        """Leave the owner for the public pool, remembering who had the lead; the owner it had."""
+        previous = self.owner_id
+        self.status = POOL
+        self.owner_id = None
+        self.claimed_at = None
+        self.previous_owner_id = previous
+        self.pool_id = public_pool_id
+        self.entered_pool_at = now
+        return previous
+
     def return_to(self, public_pool_id: str, allowed_reasons: Sequence[str], user_id: str, reason: str,
                   now: datetime, note: str | None = None) -> None:
         """The owner gives the lead up with one of the pool's reasons; it enters the public pool and remembers who had it."""
@@ -216,13 +227,7 @@ class Lead:
                 "unknown_return_reason", f"The reason must be one of: {allowed}.",
                 {"reason": [f"Must be one of: {allowed}."], "allowed": list(allowed_reasons)},
             )
-        previous = self.owner_id
-        self.status = POOL
-        self.owner_id = None
-        self.claimed_at = None
-        self.previous_owner_id = previous
-        self.pool_id = public_pool_id
-        self.entered_pool_at = now
+        previous = self._enter_public_pool(public_pool_id, now)
         self._changed(previous, None, BY_RETURN, user_id, now, detail=f"{reason}: {note}" if note else reason)
         self.events.append(LeadReturned(self, previous, reason))
 
@@ -230,13 +235,7 @@ class Lead:
         """The pool's recycle policy takes the lead back from its owner into the public pool, like a return."""
         if self.status != CLAIMED or self.owner_id is None:
             raise ValueError(f"lead {self.id} is not owned; only owned leads are recycled")
-        previous = self.owner_id
-        self.status = POOL
-        self.owner_id = None
-        self.claimed_at = None
-        self.previous_owner_id = previous
-        self.pool_id = public_pool_id
-        self.entered_pool_at = now
+        previous = self._enter_public_pool(public_pool_id, now)
         self._changed(previous, None, BY_RECYCLING, SYSTEM, now, detail=f"{rule}: {reason}"[:1000])
         self.events.append(LeadRecycled(self, previous, rule, reason))
 
@@ -273,13 +272,7 @@ class Lead:
         """
         if self.status in (POOL, MERGED):
             return False
-        previous = self.owner_id
-        self.status = POOL
-        self.owner_id = None
-        self.claimed_at = None
-        self.previous_owner_id = previous
-        self.pool_id = public_pool_id
-        self.entered_pool_at = now
+        previous = self._enter_public_pool(public_pool_id, now)
         self._changed(previous, None, BY_RETURN, returned_by, now, detail=f"customer returned in sales: {reason}"[:1000])
         self.events.append(LeadReturned(self, previous, CUSTOMER_RETURNED_REASON))
         return True

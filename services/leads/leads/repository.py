@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm_shared.db import insert_ignoring_duplicates
 from leads.claims import Holdings
 from leads.db import claim_locks, claimant_teams, claimants, lead_ownership_history, lead_reveals, leads
 from leads.domain import BY_CLAIM, CLAIMED, CONVERTED, POOL, Lead, OwnershipChange
@@ -267,11 +268,6 @@ class Claimants:
     def __init__(self, session: Session):
         self.session = session
 
-    def _insert_ignoring_duplicates(self, table, rows: list[dict]):
-        dialect = self.session.get_bind().dialect.name
-        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        return self.session.execute(build(table).values(rows).on_conflict_do_nothing())
-
     def _upsert(self, user_id: str, values: dict) -> None:
         dialect = self.session.get_bind().dialect.name
         build = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -284,12 +280,13 @@ class Claimants:
             delete(claimant_teams).where(claimant_teams.c.user_id == user_id, claimant_teams.c.team_id.not_in(teams))
         )
         if teams:
-            self._insert_ignoring_duplicates(claimant_teams, [{"user_id": user_id, "team_id": t} for t in sorted(teams)])
+            rows = [{"user_id": user_id, "team_id": team} for team in sorted(teams)]
+            insert_ignoring_duplicates(self.session, claimant_teams, rows)
 
     def lock(self, user_id: str, team_ids: Iterable[str]) -> None:
         """Hold the rep's and their teams' rows until the transaction ends (SQLite: BEGIN IMMEDIATE already does)."""
         keys = sorted({f"user:{user_id}", *(f"team:{team}" for team in team_ids)})
-        self._insert_ignoring_duplicates(claim_locks, [{"key": key} for key in keys])
+        insert_ignoring_duplicates(self.session, claim_locks, [{"key": key} for key in keys])
         # One at a time in sorted order, so two claimers never wait for each other crosswise.
         for key in keys:
             self.session.execute(select(claim_locks.c.key).where(claim_locks.c.key == key).with_for_update())

@@ -61,8 +61,8 @@ def search_leads(uow_factory: UowFactory, search: Search, viewer: Identity) -> d
     after = decode_cursor(search.cursor, search.sort) if search.cursor else None
     with uow_factory() as uow:
         member = member_of(uow, viewer)
-        conditions, pools = _prepare(uow, search, member)
-        found = uow.search.page(conditions, search.sort, after, search.limit)
+        matching, pools = _prepare(uow, search, member)
+        found = uow.search.page(matching, search.sort, after, search.limit)
         page, more = found.leads, found.more
         # A first page with room to spare holds every match, and one read by sorting every match counted
         # them as it went: no need to count them again.
@@ -71,7 +71,7 @@ def search_leads(uow_factory: UowFactory, search: Search, viewer: Identity) -> d
         elif found.total is not None:
             total, estimate = found.total, False
         else:
-            total, estimate = uow.search.count(conditions, at_least=len(page) + more)
+            total, estimate = uow.search.count(matching, at_least=len(page) + more)
         return {
             "items": lead_views(uow, page, pools, member),
             "total": total,
@@ -94,8 +94,8 @@ def _pages(uow_factory: UowFactory, search: Search, viewer: Identity) -> Iterato
     while True:
         with uow_factory() as uow:
             member = member_of(uow, viewer)
-            conditions, pools = _prepare(uow, search, member)
-            found = uow.search.page(conditions, search.sort, after, search.limit)
+            matching, pools = _prepare(uow, search, member)
+            found = uow.search.page(matching, search.sort, after, search.limit)
             page, more = found.leads, found.more
             views = lead_views(uow, page, pools, member)
         if views:

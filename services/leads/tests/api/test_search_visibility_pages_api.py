@@ -85,13 +85,10 @@ def test_a_status_filter_keeps_the_same_leads_of_what_the_manager_sees(client, p
     assert_in_order(items, "-created_at")
 
 
-def test_far_above_the_cap_the_planners_estimate_answers_without_a_count(client, people, owned, settings, monkeypatch):
-    from sqlalchemy.engine import make_url
-
+def test_far_above_the_cap_the_planners_estimate_answers_without_a_count(postgresql_only, client, people, owned,
+                                                                        monkeypatch):
     from leads import search_repository
 
-    if make_url(settings.database_url).get_backend_name() != "postgresql":
-        pytest.skip("the planner's estimate is PostgreSQL's (set CRM_TEST_DATABASE_URL)")
     budgets = []
     within_budget = search_repository.LeadSearch._within_budget
 
