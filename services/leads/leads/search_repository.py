@@ -188,7 +188,9 @@ class LeadSearch:
         if not self._postgres:
             return SearchPage.of(list(self.session.scalars(statement)), limit)
         self._plan_for_each_query()
-        walks = _walks_in_order(self._plan(statement))
+        # Asked of the planner on a first page (to count as it sorts) and, on later pages, only if the
+        # page ran out of its budget and the other way must be chosen.
+        walks = _walks_in_order(self._plan(statement)) if after is None else None
         if after is None and not walks:
             # The planner fetches every match and sorts them: count them in the same pass.
             counted = self._counted_statement(matching, name, descending, limit + 1)
@@ -199,6 +201,8 @@ class LeadSearch:
         if rows is not None:
             return SearchPage.of(rows, limit)
         if len(matching.branches) < 2:
+            if walks is None:
+                walks = _walks_in_order(self._plan(statement))
             if walks and after is None:
                 # The walk down the sort order's index met too few matches in its budget: sort them all.
                 counted = self._counted_statement(matching, name, descending, limit + 1)
@@ -214,7 +218,7 @@ class LeadSearch:
         """A first page's ids with the number of matches beside each: per visibility branch, every match
         counted as it is read (`count(*) OVER ()`), the branch's first `limit` kept; then the page's top."""
         def ordered(column, id_column):
-            return (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
+            return _ordered(column, id_column, descending)
 
         branches = matching.branches or (VisibilityBranch(conditions=(), owners=0),)
         common = matching.common if matching.branches else tuple(matching.where())
@@ -252,8 +256,7 @@ class LeadSearch:
         status of pool, a pool filter). One owner's leads in date order walk `ix_leads_owner_created`.
         """
         def ordered(table):
-            column = table.c[name]
-            return (column.desc(), table.c.id.desc()) if descending else (column.asc(), table.c.id.asc())
+            return _ordered(table.c[name], table.c.id, descending)
 
         if not self._postgres or len(matching.branches) < 2:
             return select(Lead).where(*matching.where(), *keyset).order_by(*ordered(leads)).limit(limit)
@@ -350,6 +353,11 @@ class LeadSearch:
         plan = self.session.execute(Explain(statement)).scalar_one()
         plan = json.loads(plan) if isinstance(plan, str) else plan
         return plan[0]["Plan"]
+
+
+def _ordered(column, id_column, descending: bool) -> tuple:
+    """ORDER BY the sort key, then the id, both the same way (the keyset cursor's order)."""
+    return (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
 
 
 def _walks_in_order(plan: dict) -> bool:
