@@ -171,7 +171,7 @@ def test_a_ticket_s_changes_reach_every_agent_and_only_the_rep_owning_its_custom
     west_breached = publish("service_desk.ticket.sla_breached.v1", customer_owner_id=east_and_west["west rep"])
     # No owner named: the desk's agents see it, no one in sales does.
     unowned = publish("service_desk.ticket.status_changed.v1", customer_owner_id=None)
-    escalated = publish("service_desk.ticket.escalated.v1")
+    escalated = publish("service_desk.ticket.escalated.v1", customer_owner_id=None)
     closing_pool = publish("leads.lead.created.v1")  # the last event for everyone in sales
     closing_customer = publish("sales.customer.created.v1", owner_id=OTHER_REP)  # and for the rest
 

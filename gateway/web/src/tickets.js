@@ -1,5 +1,6 @@
-// Pure helpers of the service desk pages: SLA countdowns and their tone, queue views, thread filtering,
-// allowed status moves, and reading a JSON document typed by a manager. No Vue, no fetch: tested with node.
+// Pure helpers of the service desk pages: SLA countdowns and their tone, queue views and their query, thread
+// filtering, allowed status moves, reading a JSON document typed by a manager, return-visit views, and SLA
+// escalation levels in the policy editor. No Vue, no fetch: tested with node.
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -95,23 +96,40 @@ export function breachingSoon(ticket, now = Date.now(), withinMs = 2 * HOUR) {
 
 export const OPEN_STATUSES = ['new', 'open', 'pending_customer', 'on_hold', 'reopened']
 
-/**
- * The API query of a queue view: new, mine, my group, unassigned, all open, breaching soon. The list endpoint
- * filters by one status at a time, so the open-only views ask for every status and keep the open ones.
- */
-export function queueQuery(view, { groupId } = {}) {
-  switch (view) {
-    case 'new': return { status: 'new' }
-    case 'mine': return { assignee_id: 'me' }
-    case 'group': return { group_id: groupId }
-    case 'unassigned': return { unassigned: true }
-    default: return {}
-  }
+/** The tags typed in a filter box, comma-separated (a tag may hold spaces), without blanks or repeats. */
+export function parseTags(text) {
+  return [...new Set(String(text || '').split(',').map((tag) => tag.trim()).filter(Boolean))]
 }
 
-/** Whether a ticket the API listed for `view` belongs in it (open ones only; breaching soon: by its SLA). */
+/**
+ * The API query of a queue view (new, mine, my group, unassigned, all open, breaching soon): the server keeps the
+ * open tickets (`open: true`) and those carrying every tag asked for. `status` and `tag` are lists, sent as
+ * repeated parameters by `ticketsPath`.
+ */
+export function queueQuery(view, { groupId, tags = [] } = {}) {
+  const query = view === 'new' ? { status: ['new'] } : { open: true }
+  if (view === 'mine') query.assignee_id = 'me'
+  if (view === 'group') query.group_id = groupId
+  if (view === 'unassigned') query.unassigned = true
+  if (tags.length) query.tag = [...tags]
+  return query
+}
+
+/** The tickets list's path with a query's list values as repeated parameters (`status=new&status=open`). */
+export function ticketsPath(query) {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query || {})) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      if (one !== undefined && one !== null && one !== '') params.append(key, String(one))
+    }
+  }
+  const search = params.toString()
+  return search ? `/tickets?${search}` : '/tickets'
+}
+
+/** Whether a ticket the API listed for `view` belongs in it: the server filtered it already, except for
+ * "breaching soon", which depends on the clock and is judged here from the ticket's SLA. */
 export function inQueue(view, ticket, now = Date.now()) {
-  if (!OPEN_STATUSES.includes(ticket?.status)) return false
   if (view === 'breaching') return breachingSoon(ticket, now)
   return true
 }
@@ -166,6 +184,60 @@ export function validateRequest(form) {
   }
   if (!errors.email && !EMAIL.test(String(form.email).trim())) errors.email = 'email'
   return errors
+}
+
+// An SLA policy's escalation levels as the policy editor holds them, and back to what the API takes.
+export const ESCALATION_NOTIFY = ['notify_assignee', 'notify_team_lead', 'notify_manager']
+export const ESCALATION_TARGETS = ['first_response', 'resolution']
+const REASSIGN = 'reassign_to_group:'
+
+/** API levels ({at, target, actions}) as editor rows ({target, atBreach, percent, notify, raise, groupId}). */
+export function escalationRows(levels) {
+  return (levels || []).map((level) => {
+    const actions = level.actions || []
+    return {
+      target: level.target,
+      atBreach: level.at === 'breach',
+      percent: level.at === 'breach' ? 100 : level.at,
+      notify: ESCALATION_NOTIFY.filter((a) => actions.includes(a)),
+      raise: actions.includes('raise_priority'),
+      groupId: (actions.find((a) => a.startsWith(REASSIGN)) || '').slice(REASSIGN.length),
+    }
+  })
+}
+
+/** Editor rows as the API's levels; a percentage is sent as typed, for the server to check. */
+export function escalationLevels(rows) {
+  return (rows || []).map((row) => ({
+    at: row.atBreach ? 'breach' : (row.percent === '' || row.percent === null ? null : Number(row.percent)),
+    target: row.target,
+    actions: [
+      ...ESCALATION_NOTIFY.filter((a) => (row.notify || []).includes(a)),
+      ...(row.raise ? ['raise_priority'] : []),
+      ...(row.groupId ? [`${REASSIGN}${row.groupId}`] : []),
+    ],
+  }))
+}
+
+/** What came of a return visit (回访), as the service desk accepts it. */
+export const RETURN_VISIT_OUTCOMES = ['reached', 'unreachable', 'satisfied', 'unsatisfied', 'follow_up_needed']
+export const RETURN_VISIT_VIEWS = ['due', 'overdue', 'done']
+
+/**
+ * The API query of a return-visit view: still to do (`due`, soonest first, the overdue ones among them), only the
+ * overdue ones (due before `now`), or done; `mine` keeps the caller's own.
+ */
+export function returnVisitQuery(view, { mine = false, now = Date.now() } = {}) {
+  const query = view === 'done' ? { status: 'completed' } : { status: 'scheduled' }
+  if (view === 'overdue') query.due_before = new Date(now).toISOString()
+  if (mine) query.assignee_id = 'me'
+  return query
+}
+
+/** A visit still to do whose time has passed. */
+export function visitOverdue(visit, now = Date.now()) {
+  const left = msUntil(visit?.due_at, now)
+  return visit?.status === 'scheduled' && left !== null && left < 0
 }
 
 export { MINUTE, HOUR, DAY }

@@ -1,10 +1,12 @@
-// Unit tests of the service desk helpers: countdowns, SLA tones between reads, queue order, public threads.
+// Unit tests of the service desk helpers: countdowns, SLA tones between reads, queue views and order, public
+// threads, return-visit views, SLA escalation levels in the policy editor.
 // Run: npm test
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  allowedMoves, breachingSoon, followLink, formatCountdown, inQueue, metricTone, nearestMetric, parseJson, publicEntries,
-  queueQuery, slaMetrics, sortByDeadline, validateRequest,
+  allowedMoves, breachingSoon, escalationLevels, escalationRows, followLink, formatCountdown, inQueue, metricTone,
+  nearestMetric, parseJson, parseTags, publicEntries, queueQuery, returnVisitQuery, slaMetrics, sortByDeadline,
+  ticketsPath, validateRequest, visitOverdue,
 } from '../src/tickets.js'
 
 const NOW = Date.parse('2026-12-07T04:00:00Z')
@@ -79,13 +81,24 @@ test('status moves come from the read when the server lists them, else from the 
   assert.deepEqual(allowedMoves(null), [])
 })
 
-test('queue views ask the API for what they show and keep only open tickets', () => {
-  assert.deepEqual(queueQuery('mine'), { assignee_id: 'me' })
-  assert.deepEqual(queueQuery('new'), { status: 'new' })
-  assert.deepEqual(queueQuery('unassigned'), { unassigned: true })
-  assert.deepEqual(queueQuery('group', { groupId: 'g1' }), { group_id: 'g1' })
-  assert.equal(inQueue('open', { status: 'resolved' }, NOW), false)
-  assert.equal(inQueue('open', { status: 'reopened' }, NOW), true)
+test('queue views ask the server for open tickets, the new view for new ones, with every tag typed', () => {
+  assert.deepEqual(queueQuery('mine'), { open: true, assignee_id: 'me' })
+  assert.deepEqual(queueQuery('new'), { status: ['new'] })
+  assert.deepEqual(queueQuery('unassigned'), { open: true, unassigned: true })
+  assert.deepEqual(queueQuery('group', { groupId: 'g1' }), { open: true, group_id: 'g1' })
+  assert.deepEqual(queueQuery('open', { tags: ['vip', 'billing'] }), { open: true, tag: ['vip', 'billing'] })
+  assert.deepEqual(parseTags(' vip , billing,, vip,key account '), ['vip', 'billing', 'key account'])
+  assert.deepEqual(parseTags(''), [])
+})
+
+test('list values become repeated parameters and empty ones are left out', () => {
+  assert.equal(ticketsPath({ status: ['new', 'open'], tag: ['a b'], q: '', open: true, limit: 200 }),
+    '/tickets?status=new&status=open&tag=a+b&open=true&limit=200')
+  assert.equal(ticketsPath({ q: '', tag: [] }), '/tickets')
+})
+
+test('only "breaching soon" is judged in the browser, from the SLA clock', () => {
+  assert.equal(inQueue('open', { status: 'open' }, NOW), true)
   const soon = { status: 'open', sla: { first_response: { state: 'running', deadline: at(10) } } }
   const later = { status: 'open', sla: { first_response: { state: 'running', deadline: at(600) } } }
   assert.equal(inQueue('breaching', soon, NOW), true)
@@ -106,4 +119,29 @@ test('a public request needs a name, a valid email, a subject and a description 
 
 test('the follow link carries the acknowledgement number and the token, escaped', () => {
   assert.equal(followLink('https://crm.example', 'SD-2026-000123', 'a/b+c'), 'https://crm.example/request/SD-2026-000123?token=a%2Fb%2Bc')
+})
+
+test('return-visit views ask for the visits to do, the overdue ones or the done ones, the caller\'s own if asked', () => {
+  assert.deepEqual(returnVisitQuery('due'), { status: 'scheduled' })
+  assert.deepEqual(returnVisitQuery('overdue', { now: NOW, mine: true }),
+    { status: 'scheduled', due_before: '2026-12-07T04:00:00.000Z', assignee_id: 'me' })
+  assert.deepEqual(returnVisitQuery('done'), { status: 'completed' })
+})
+
+test('a visit is overdue once its time passed, while it is still to do', () => {
+  assert.equal(visitOverdue({ status: 'scheduled', due_at: at(-1) }, NOW), true)
+  assert.equal(visitOverdue({ status: 'scheduled', due_at: at(5) }, NOW), false)
+  assert.equal(visitOverdue({ status: 'completed', due_at: at(-60) }, NOW), false)
+})
+
+test('escalation levels go to the policy editor and back unchanged, a breach level without a percentage', () => {
+  const levels = [
+    { at: 75, target: 'resolution', actions: ['notify_team_lead', 'raise_priority'] },
+    { at: 'breach', target: 'first_response', actions: ['notify_assignee', 'notify_manager', 'reassign_to_group:g2'] },
+  ]
+  const rows = escalationRows(levels)
+  assert.deepEqual(rows[1], { target: 'first_response', atBreach: true, percent: 100,
+    notify: ['notify_assignee', 'notify_manager'], raise: false, groupId: 'g2' })
+  assert.deepEqual(escalationLevels(rows), levels)
+  assert.deepEqual(escalationLevels([{ ...rows[0], percent: '' }])[0].at, null)
 })

@@ -47,19 +47,22 @@ class Tickets(MethodView):
     @blp.response(200, TicketPageSchema)
     @require_roles(*service.READERS)
     def get(self, args):
-        """List tickets: every ticket for the desk, a sales rep's own customers' tickets for a rep."""
+        """List tickets: every ticket for the desk, a sales rep's own customers' tickets for a rep.
+
+        `status` and `tag` repeat (`status=new&status=open`: either status; `tag=a&tag=b`: both tags), and
+        `open=true` keeps the tickets not resolved and not closed; an unknown status is refused with 400."""
         viewer = current_identity()
         customer_id = args.get("customer_id")
         assignee_id = args.get("assignee_id")
         query = TicketQuery(
             customer_id=str(customer_id) if customer_id else None,
-            status=args.get("status"),
+            statuses=service.statuses_asked(args.get("status"), args.get("open_")),
             priority=args.get("priority"),
             category=args.get("category"),
             assignee_id=viewer.user_id if assignee_id == "me" else assignee_id,
             group_id=args.get("group_id"),
             unassigned=args.get("unassigned", False),
-            tag=args.get("tag"),
+            tags=tuple(dict.fromkeys(args.get("tag") or ())),
             text=args.get("q"),
             limit=args["limit"],
             offset=args["offset"],

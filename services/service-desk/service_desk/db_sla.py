@@ -36,6 +36,8 @@ sla_policies = Table(
     Column("resolution_minutes", Integer),
     Column("pause_statuses", JSON, nullable=False),
     Column("warning_percent", Integer, nullable=False),
+    # [{"at": 75 | "breach", "target": "first_response" | "resolution", "actions": [...]}, ...]
+    Column("escalation_levels", JSON, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("updated_by", String(36), nullable=False),
@@ -64,4 +66,18 @@ sla_notices = Table(
     Column("cycle", Integer, primary_key=True),
     Column("crossed_at", UtcDateTime(), nullable=False),
     Column("announced_at", UtcDateTime(), nullable=False),
+)
+
+# One row per escalation level a policy fired for a ticket: the primary key makes it fire once per ticket, target,
+# level and cycle, whichever worker gets there first. `policy_id` is the policy that caused it (no foreign key:
+# the record outlives a deleted policy).
+sla_escalations = Table(
+    "sla_escalations",
+    metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("target", String(20), primary_key=True),
+    Column("level", String(10), primary_key=True),
+    Column("cycle", Integer, primary_key=True),
+    Column("policy_id", String(36), nullable=False),
+    Column("escalated_at", UtcDateTime(), nullable=False),
 )

@@ -40,6 +40,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 # Where the customer may rate the help they had.
 RATEABLE = (RESOLVED, CLOSED)
+# The statuses of a ticket still being worked on: what the desk's "open" queues show.
+UNFINISHED = tuple(status for status in STATUSES if status not in (RESOLVED, CLOSED))
 
 # Who opened the ticket, or how it came in.
 DESK = "desk"

@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, insert, or_, select, text, update
+from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -16,13 +16,15 @@ from service_desk.domain import HistoryEntry, KnownCustomer, Ticket, TicketMessa
 @dataclass(frozen=True)
 class TicketQuery:
     customer_id: str | None = None
-    status: str | None = None
+    # Any of these statuses (None: every status; empty: none).
+    statuses: tuple[str, ...] | None = None
     priority: str | None = None
     category: str | None = None
     assignee_id: str | None = None
     group_id: str | None = None
     unassigned: bool = False
-    tag: str | None = None
+    # Every one of these tags.
+    tags: tuple[str, ...] = ()
     text: str | None = None
     # The owners whose customers' tickets the reader sees (None: every ticket).
     visible_to_owners: frozenset[str] | None = None
@@ -99,15 +101,17 @@ class TicketRepository:
     def list(self, query: TicketQuery) -> tuple[list[Ticket], int]:
         t = tickets
         conditions = []
-        for column, value in ((t.c.customer_id, query.customer_id), (t.c.status, query.status),
-                              (t.c.priority, query.priority), (t.c.category, query.category),
-                              (t.c.assignee_id, query.assignee_id), (t.c.group_id, query.group_id)):
+        for column, value in ((t.c.customer_id, query.customer_id), (t.c.priority, query.priority),
+                              (t.c.category, query.category), (t.c.assignee_id, query.assignee_id),
+                              (t.c.group_id, query.group_id)):
             if value:
                 conditions.append(column == value)
+        if query.statuses is not None:
+            conditions.append(t.c.status.in_(query.statuses))
         if query.unassigned:
             conditions.append(t.c.assignee_id.is_(None))
-        if query.tag:
-            conditions.append(self._has_tag(query.tag))
+        if query.tags:
+            conditions.append(self._has_tags(query.tags))
         if query.text:
             pattern = "%" + query.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             conditions.append(or_(t.c.subject.ilike(pattern, escape="\\"), t.c.number.ilike(pattern, escape="\\"),
@@ -127,12 +131,13 @@ class TicketRepository:
         ).all()
         return list(rows), total
 
-
-    def _has_tag(self, tag: str):
-        # Tags are a JSON list: PostgreSQL tests containment, SQLite looks through the list's elements.
+    def _has_tags(self, tags: tuple[str, ...]):
+        # Tags are a JSON list: PostgreSQL tests containment, SQLite looks through the list's elements per tag.
         if self.session.get_bind().dialect.name == "postgresql":
-            return tickets.c.tags.cast(postgresql.JSONB).contains([tag])
-        return text("EXISTS (SELECT 1 FROM json_each(tickets.tags) WHERE json_each.value = :tag)").bindparams(tag=tag)
+            return tickets.c.tags.cast(postgresql.JSONB).contains(list(tags))
+        return and_(*(
+            text(f"EXISTS (SELECT 1 FROM json_each(tickets.tags) WHERE json_each.value = :tag_{n})")
+            .bindparams(**{f"tag_{n}": tag}) for n, tag in enumerate(tags)))
 
 
 class TicketNumbers:

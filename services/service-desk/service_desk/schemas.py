@@ -173,13 +173,18 @@ class TicketSchema(Schema):
 
 class TicketListQuerySchema(Schema):
     customer_id = fields.UUID()
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    # Checked against the statuses by the API, which names the unknown one (400 `unknown_status`).
+    status = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10),
+                         metadata={"description": "repeatable: tickets in any of these statuses"})
+    open_ = fields.Boolean(data_key="open", metadata={
+        "description": "true: not resolved and not closed; false: resolved or closed"})
     priority = fields.String(validate=validate.OneOf(PRIORITIES))
     category = fields.String(validate=validate.Length(max=50))
     assignee_id = fields.String(validate=validate.Length(min=1, max=36), metadata={"description": "an id, or `me`"})
     group_id = fields.String(validate=validate.Length(min=1, max=36))
     unassigned = fields.Boolean()
-    tag = fields.String(validate=validate.Length(min=1, max=40))
+    tag = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10),
+                      metadata={"description": "repeatable: tickets carrying every one of these tags"})
     q = fields.String(validate=validate.Length(min=1, max=100), metadata={
         "description": "words in the subject, the number or the requester's email"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

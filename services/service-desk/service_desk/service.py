@@ -15,6 +15,8 @@ from service_desk.domain import (
     CLOSED,
     DESK,
     SALES,
+    STATUSES,
+    UNFINISHED,
     HistoryEntry,
     KnownCustomer,
     OpportunityAlreadyRequested,
@@ -137,6 +139,26 @@ def get_ticket(uow_factory: UowFactory, ticket_id: str, viewer: Identity) -> Tic
         ticket = visible_ticket(uow, ticket_id, viewer)
         _with_sla(uow, [ticket])
         return ticket
+
+
+class UnknownStatus(APIError):
+    def __init__(self, status: str):
+        message = f"There is no ticket status '{status}'; use one of: {', '.join(STATUSES)}."
+        super().__init__(400, "unknown_status", message, {"status": [message]})
+
+
+def statuses_asked(statuses: list[str] | None, open_: bool | None) -> tuple[str, ...] | None:
+    """The statuses a list asks for: any of `statuses`, narrowed by `open_` (true: not resolved and not closed;
+    false: resolved or closed); None when neither is given. 400 `unknown_status` names a status that does not exist."""
+    for status in statuses or ():
+        if status not in STATUSES:
+            raise UnknownStatus(status)
+    if not statuses and open_ is None:
+        return None
+    wanted = tuple(dict.fromkeys(statuses)) if statuses else STATUSES
+    if open_ is not None:
+        wanted = tuple(status for status in wanted if (status in UNFINISHED) == open_)
+    return wanted
 
 
 def list_tickets(uow_factory: UowFactory, query: TicketQuery, viewer: Identity) -> tuple[list[Ticket], int]:

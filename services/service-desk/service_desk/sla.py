@@ -76,6 +76,40 @@ class SlaCalendar:
         return Calendar(self.timezone, weekly, frozenset(self.holidays), frozenset(self.extra_working_days))
 
 
+# Escalation levels of a policy: at a share of a target, or at its breach, some actions, once per ticket, target
+# and cycle. The actions reuse the workflow rules' escalation (escalation.py).
+BREACH_AT = "breach"
+ESCALATION_TARGETS = (FIRST_RESPONSE, RESOLUTION)
+NOTIFY_ASSIGNEE = "notify_assignee"
+NOTIFY_TEAM_LEAD = "notify_team_lead"
+NOTIFY_MANAGER = "notify_manager"
+RAISE_PRIORITY = "raise_priority"
+REASSIGN_TO_GROUP = "reassign_to_group:"  # followed by the group's id
+ESCALATION_ACTIONS = (NOTIFY_ASSIGNEE, NOTIFY_TEAM_LEAD, NOTIFY_MANAGER, RAISE_PRIORITY)
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    """`at`: a percentage of the target's time (75) or "breach"; `target`: first_response or resolution."""
+
+    at: int | str
+    target: str
+    actions: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """What identifies the level within its target, whatever else of the policy changes: "75", "breach"."""
+        return str(self.at)
+
+    def reached(self, metric: "MetricSla") -> bool:
+        if self.at == BREACH_AT:
+            return metric.breached_at is not None
+        return metric.elapsed.total_seconds() * 100 >= self.at * metric.target_minutes * 60
+
+    def as_dict(self) -> dict:
+        return {"at": self.at, "target": self.target, "actions": list(self.actions)}
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     """Which tickets it covers (empty condition = any), its targets in business minutes, and its clock rules."""
@@ -91,6 +125,7 @@ class SlaPolicy:
     calendar_id: str | None = None
     pause_statuses: tuple[str, ...] = DEFAULT_PAUSE_STATUSES
     warning_percent: int = DEFAULT_WARNING_PERCENT
+    escalation_levels: tuple[EscalationLevel, ...] = ()
     version: int = 1
 
     def matches(self, priority: str | None, category: str | None, customer_level: str | None) -> bool:
@@ -179,6 +214,20 @@ class TicketSla:
         running = [m.deadline for m in self.metrics.values()
                    if m.deadline is not None and m.completed_at is None and m.state != PAUSED]
         return min(running, default=None)
+
+
+def due_escalations(sla: TicketSla, policies: Mapping[str, SlaPolicy]) -> list[tuple[SlaPolicy, EscalationLevel, int]]:
+    """(policy, level, cycle) of each escalation level the ticket has reached in a metric still running, by the
+    policy that measures the metric now; whether it fired already is the caller's to check."""
+    due = []
+    for metric in sla.metrics.values():
+        policy = policies.get(metric.policy_id)
+        if policy is None or metric.completed_at is not None:
+            continue
+        for level in policy.escalation_levels:
+            if level.target == metric.metric and level.reached(metric):
+                due.append((policy, level, metric.cycle))
+    return due
 
 
 def condition_facts(sla: TicketSla) -> dict[str, dict]:

@@ -18,6 +18,7 @@ def sla_crossed(ticket, metric: MetricSla, kind: str, cycle: int, crossed_at: da
     payload = {
         "ticket_id": ticket.id,
         "customer_id": ticket.customer_id,
+        "customer_owner_id": None,  # the unit of work fills it in from the replica
         "metric": metric.metric,
         "cycle": cycle,
         "policy_id": metric.policy_id,

@@ -8,9 +8,17 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from service_desk.db import tickets
-from service_desk.db_sla import customer_levels, sla_calendars, sla_notices, sla_policies
+from service_desk.db_sla import customer_levels, sla_calendars, sla_escalations, sla_notices, sla_policies
 from service_desk.repository import dialect_insert
-from service_desk.sla import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, STOP_STATUSES, SlaCalendar, SlaPolicy
+from service_desk.sla import (
+    FIRST_RESPONSE,
+    NEXT_RESPONSE,
+    RESOLUTION,
+    STOP_STATUSES,
+    EscalationLevel,
+    SlaCalendar,
+    SlaPolicy,
+)
 
 TARGET_COLUMNS = {FIRST_RESPONSE: "first_response_minutes", NEXT_RESPONSE: "next_response_minutes",
                   RESOLUTION: "resolution_minutes"}
@@ -41,7 +49,10 @@ def _policy(row) -> SlaPolicy:
         targets={metric: row[column] for metric, column in TARGET_COLUMNS.items()},
         priorities=tuple(row["priorities"]), categories=tuple(row["categories"]),
         customer_levels=tuple(row["customer_levels"]), calendar_id=row["calendar_id"],
-        pause_statuses=tuple(row["pause_statuses"]), warning_percent=row["warning_percent"], version=row["version"],
+        pause_statuses=tuple(row["pause_statuses"]), warning_percent=row["warning_percent"],
+        escalation_levels=tuple(EscalationLevel(level["at"], level["target"], tuple(level["actions"]))
+                                for level in row["escalation_levels"] or ()),
+        version=row["version"],
     )
 
 
@@ -52,6 +63,7 @@ def _policy_values(policy: SlaPolicy) -> dict:
         "customer_levels": list(policy.customer_levels), "calendar_id": policy.calendar_id,
         **{column: policy.targets.get(metric) for metric, column in TARGET_COLUMNS.items()},
         "pause_statuses": list(policy.pause_statuses), "warning_percent": policy.warning_percent,
+        "escalation_levels": [level.as_dict() for level in policy.escalation_levels],
     }
 
 
@@ -166,5 +178,28 @@ class SlaRepository:
                     announced_at=now)
             .on_conflict_do_nothing(index_elements=["ticket_id", "metric", "kind", "cycle"])
             .returning(sla_notices.c.ticket_id)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def fired_escalations(self, ticket_ids: Sequence[str]) -> set[tuple[str, str, str, int]]:
+        """(ticket_id, target, level, cycle) of the policy escalations fired for these tickets."""
+        if not ticket_ids:
+            return set()
+        e = sla_escalations
+        rows = self.session.execute(select(e.c.ticket_id, e.c.target, e.c.level, e.c.cycle)
+                                    .where(e.c.ticket_id.in_(list(ticket_ids))))
+        return {tuple(row) for row in rows}
+
+    def claim_escalation(self, ticket_id: str, target: str, level: str, cycle: int, policy_id: str,
+                         now: datetime) -> bool:
+        """Claim a policy's escalation level for the ticket's target and cycle; False if it fired already.
+
+        A second worker's insert of the same row waits for the first one's transaction and then finds it."""
+        statement = (
+            dialect_insert(self.session)(sla_escalations)
+            .values(ticket_id=ticket_id, target=target, level=level, cycle=cycle, policy_id=policy_id,
+                    escalated_at=now)
+            .on_conflict_do_nothing(index_elements=["ticket_id", "target", "level", "cycle"])
+            .returning(sla_escalations.c.ticket_id)
         )
         return self.session.execute(statement).first() is not None

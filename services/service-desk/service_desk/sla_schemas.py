@@ -3,17 +3,22 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from service_desk.business_time import WEEKDAYS, format_clock, parse_clock
 from service_desk.domain import PRIORITIES, STATUSES
 from service_desk.sla import (
+    BREACH_AT,
     DEFAULT_PAUSE_STATUSES,
     DEFAULT_WARNING_PERCENT,
+    ESCALATION_ACTIONS,
+    ESCALATION_TARGETS,
     FIRST_RESPONSE,
     NEXT_RESPONSE,
+    REASSIGN_TO_GROUP,
     RESOLUTION,
     STOP_STATUSES,
+    EscalationLevel,
 )
 
 NAME = validate.Length(min=1, max=100)
@@ -112,6 +117,44 @@ class TargetsSchema(Schema):
     resolution_minutes = fields.Integer(allow_none=True, validate=TARGET)
 
 
+# Up to ten times the target: a level far past the breach is still a level someone may want.
+MAX_ESCALATION_PERCENT = 1000
+MAX_ESCALATION_LEVELS = 10
+
+
+class EscalationAtField(fields.Field):
+    """A whole percentage of the target's time (1 to 1000), or "breach"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == BREACH_AT:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ESCALATION_PERCENT:
+            raise ValidationError(f'A whole percentage of the target from 1 to {MAX_ESCALATION_PERCENT}, or "breach".')
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+def _check_action(action: str) -> None:
+    if action in ESCALATION_ACTIONS:
+        return
+    group_id = action.removeprefix(REASSIGN_TO_GROUP) if action.startswith(REASSIGN_TO_GROUP) else ""
+    if not 1 <= len(group_id) <= 36:
+        raise ValidationError(f"{action!r} is not an action; use {', '.join(ESCALATION_ACTIONS)} or "
+                              f"{REASSIGN_TO_GROUP}<group id>.")
+
+
+class EscalationLevelSchema(Schema):
+    at = EscalationAtField(required=True, metadata={"description": 'a percentage of the target, or "breach"'})
+    target = fields.String(required=True, validate=validate.OneOf(ESCALATION_TARGETS))
+    actions = fields.List(fields.String(validate=_check_action), required=True, validate=validate.Length(min=1, max=6))
+
+    @post_load
+    def as_level(self, data, **_):
+        return EscalationLevel(data["at"], data["target"], tuple(dict.fromkeys(data["actions"])))
+
+
 # Resolved and closed stop the clock already; pausing in them would mean nothing.
 PAUSABLE = [status for status in STATUSES if status not in STOP_STATUSES]
 
@@ -127,9 +170,23 @@ class PolicyInputSchema(Schema):
     pause_statuses = fields.List(fields.String(validate=validate.OneOf(PAUSABLE)),
                                  load_default=lambda: list(DEFAULT_PAUSE_STATUSES))
     warning_percent = fields.Integer(load_default=DEFAULT_WARNING_PERCENT, validate=validate.Range(min=1, max=99))
+    escalation_levels = fields.List(fields.Nested(EscalationLevelSchema), load_default=list,
+                                    validate=validate.Length(max=MAX_ESCALATION_LEVELS), metadata={
+                                        "description": "each fires once per ticket, target and cycle"})
+
+    @validates_schema
+    def _one_level_per_point(self, data, **_):
+        seen = set()
+        for index, level in enumerate(data.get("escalation_levels") or ()):
+            if (level.target, level.key) in seen:
+                raise ValidationError(f"Another level escalates the {level.target} target at {level.key} already.",
+                                      f"escalation_levels.{index}.at")
+            seen.add((level.target, level.key))
 
     @post_load
     def as_fields(self, data, **_):
+        if "escalation_levels" in data:
+            data["escalation_levels"] = tuple(data["escalation_levels"])
         conditions = data.pop("conditions", None)
         if conditions is not None:
             for key in ("priorities", "categories", "customer_levels"):
@@ -152,7 +209,11 @@ class PolicySchema(Schema):
     targets = fields.Method("_targets")
     pause_statuses = fields.List(fields.String())
     warning_percent = fields.Integer()
+    escalation_levels = fields.Method("_escalation_levels")
     version = fields.Integer()
+
+    def _escalation_levels(self, policy):
+        return [level.as_dict() for level in policy.escalation_levels]
 
     def _conditions(self, policy):
         return {"priorities": list(policy.priorities), "categories": list(policy.categories),

@@ -8,12 +8,24 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from crm_shared.auth import ADMIN, SERVICE_AGENT, SERVICE_MANAGER, Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, Conflict, NotFound
 from crm_shared.scheduler import Every, TimedJob
 from crm_shared.versioning import VersionMismatch, check_version
-from service_desk.sla import BREACH_KIND, RESOLUTION, WARNING_KIND, SlaCalendar, SlaPolicy, TicketSla, compute_sla
+from service_desk.sla import (
+    BREACH_KIND,
+    REASSIGN_TO_GROUP,
+    RESOLUTION,
+    WARNING_KIND,
+    SlaCalendar,
+    SlaPolicy,
+    TicketSla,
+    compute_sla,
+    due_escalations,
+)
 from service_desk.sla_events import sla_crossed
 from service_desk.uow import ServiceDeskUnitOfWork
 
@@ -118,6 +130,14 @@ def _checked_policy(uow: ServiceDeskUnitOfWork, policy: SlaPolicy) -> SlaPolicy:
         raise InvalidSla({"calendar_id": ["No calendar with this id."]})
     if all(minutes is None for minutes in policy.targets.values()):
         raise InvalidSla({"targets": ["Give at least one target."]})
+    for index, level in enumerate(policy.escalation_levels):
+        if policy.targets.get(level.target) is None:
+            raise InvalidSla({f"escalation_levels.{index}.target": [
+                f"The policy has no {level.target.replace('_', ' ')} target to escalate on."]})
+        for action in level.actions:
+            group_id = action.removeprefix(REASSIGN_TO_GROUP)
+            if action.startswith(REASSIGN_TO_GROUP) and uow.workflow.group(group_id) is None:
+                raise InvalidSla({f"escalation_levels.{index}.actions": [f"No agent group with id {group_id}."]})
     return policy
 
 
@@ -242,25 +262,69 @@ def _crossings(sla: TicketSla) -> Iterable[tuple]:
 
 
 def announce_sla_crossings(uow_factory: UowFactory, now: datetime, batch: int = WATCH_BATCH) -> int:
-    """Publish a warning or breach event once per (ticket, metric, kind, cycle) for the tickets still running.
+    """Publish a warning or breach event once per (ticket, metric, kind, cycle) for the tickets still running,
+    then fire the policies' escalation levels the tickets reached. Returns the warnings and breaches announced.
 
     The notice row and the event commit together; a second worker's insert of the same row waits for the
     first one's transaction and then finds it, so it publishes nothing."""
-    announced, after_id = 0, None
+    announced, after_id, to_escalate = 0, None, []
     while True:
         with uow_factory() as uow:
             ids = uow.sla.running_ticket_ids(after_id, batch)
             tickets = {ticket.id: ticket for ticket in map(uow.tickets.get, ids) if ticket is not None}
-            for ticket_id, sla in _compute_many(uow, list(tickets.values()), now).items():
+            computed = _compute_many(uow, list(tickets.values()), now)
+            for ticket_id, sla in computed.items():
                 ticket = tickets[ticket_id]
                 for metric, kind, cycle, crossed_at in _crossings(sla):
                     if uow.sla.record_notice(ticket.id, metric.metric, kind, cycle, crossed_at, now):
                         uow.emit(sla_crossed(ticket, metric, kind, cycle, crossed_at))
                         announced += 1
+            to_escalate.extend(_not_yet_escalated(uow, computed))
             uow.commit()
         if len(ids) < batch:
-            return announced
+            break
         after_id = ids[-1]
+    escalated = escalate_reached_levels(uow_factory, to_escalate, now)
+    if escalated:
+        log.info("fired %d SLA escalation levels", escalated)
+    return announced
+
+
+def _not_yet_escalated(uow: ServiceDeskUnitOfWork, computed: dict[str, TicketSla]) -> list[str]:
+    """The tickets that reached an escalation level of their policy which has not fired yet."""
+    policies = {policy.id: policy for policy in uow.sla.policies(active_only=True) if policy.escalation_levels}
+    if not policies:
+        return []
+    reached = {ticket_id: due_escalations(sla, policies) for ticket_id, sla in computed.items()}
+    fired = uow.sla.fired_escalations([ticket_id for ticket_id, due in reached.items() if due])
+    return [ticket_id for ticket_id, due in reached.items()
+            if any((ticket_id, level.target, level.key, cycle) not in fired for _, level, cycle in due)]
+
+
+def escalate_reached_levels(uow_factory: UowFactory, ticket_ids: Iterable[str], now: datetime) -> int:
+    """Fire the escalation levels each ticket reached, one transaction per ticket (its actions change it).
+    Returns the levels fired; a level another worker fired already is skipped by its claim."""
+    # Imported here: escalation reads a ticket's facts, and those read the SLA from this module.
+    from service_desk.escalation import escalate_by_policy
+
+    fired = 0
+    for ticket_id in ticket_ids:
+        try:
+            with uow_factory() as uow:
+                ticket = uow.tickets.get(ticket_id)
+                if ticket is None:
+                    continue
+                policies = {policy.id: policy for policy in uow.sla.policies(active_only=True)}
+                due = due_escalations(ticket_sla(uow, ticket, now), policies)
+                count = sum(escalate_by_policy(uow, ticket, policy.id, level, cycle, now)
+                            for policy, level, cycle in due)
+                if count:
+                    uow.commit()
+                    fired += count
+        except StaleDataError:
+            # Someone changed the ticket meanwhile: nothing was kept, and the next run looks again.
+            log.info("SLA escalation skipped ticket %s, changed meanwhile", ticket_id)
+    return fired
 
 
 def sla_jobs(uow_factory: UowFactory) -> list[TimedJob]:

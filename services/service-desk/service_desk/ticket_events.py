@@ -13,6 +13,8 @@ from service_desk.domain import (
     TicketUpdated,
 )
 from service_desk.return_visits import ReturnVisitCompleted, ReturnVisitScheduled
+from service_desk.sla_events import TICKET_SLA_BREACHED, TICKET_SLA_WARNING
+from service_desk.workflow_events import TICKET_ESCALATED, TICKET_HANDED_BACK
 
 # A request came in through the public form (no customer yet: an agent links one later).
 TICKET_SUBMITTED = f"{EVENT_PREFIX}.ticket.submitted.v1"
@@ -29,9 +31,11 @@ RETURN_VISIT_COMPLETED = f"{EVENT_PREFIX}.return_visit.completed.v1"
 
 # Events that name the customer's owner, so the gateway can show them live to the owning rep and their managers.
 # The ticket does not know its customer's owner: the unit of work fills it in from the replica when it writes
-# the event (None here and for a ticket with no customer yet).
+# the event (None here and for a ticket with no customer yet, such as a submitted one). The SLA and escalation
+# events are emitted by jobs rather than recorded on the ticket; the unit of work fills them in the same way.
 NAMES_THE_OWNER = frozenset({TICKET_STATUS_CHANGED, TICKET_REOPENED, TICKET_REPLIED, TICKET_ASSIGNED, TICKET_UPDATED,
-                             TICKET_RATED})
+                             TICKET_RATED, TICKET_SUBMITTED, TICKET_SLA_WARNING, TICKET_SLA_BREACHED,
+                             TICKET_ESCALATED, TICKET_HANDED_BACK})
 
 
 def _time(value):

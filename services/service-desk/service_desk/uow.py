@@ -38,6 +38,13 @@ class ServiceDeskUnitOfWork(UnitOfWork):
         self.directory = Directory(self.session, directory)
         return self
 
+    def emit(self, envelope):
+        """Queue an event; one about a ticket that names its customer's owner gets the owner from the replica."""
+        if envelope.name in NAMES_THE_OWNER:
+            ticket = self.tickets.get(envelope.payload["ticket_id"])
+            envelope.payload["customer_owner_id"] = self._owner_of_customer(ticket.customer_id if ticket else None)
+        super().emit(envelope)
+
     def commit(self):
         # The history rows the tickets recorded go into the same transaction as the change itself.
         self.ticket_history.record_pending()

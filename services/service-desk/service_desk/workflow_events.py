@@ -26,14 +26,19 @@ def notification_requested(ticket_id: str, recipients: list[str], reason: str, *
     return Envelope.new(NOTIFICATION_REQUESTED, payload, producer=EVENT_PREFIX)
 
 
-def ticket_escalated(ticket_id: str, level: int, cycle: int, recipients: list[str], *, rule_id: str | None,
-                     at: datetime) -> Envelope:
+def ticket_escalated(ticket_id: str, level: int | None, cycle: int, recipients: list[str], *, rule_id: str | None,
+                     at: datetime, policy_id: str | None = None, sla_level: dict | None = None) -> Envelope:
+    """A rule's escalation names its `rule_id`; an SLA policy's names `policy_id` and its `sla_level`
+    ({at, target, actions}), with `level` the highest notified (1 assignee .. 3 managers; null: none notified)."""
     payload = {
         "ticket_id": ticket_id,
+        "customer_owner_id": None,  # the unit of work fills it in from the replica
         "level": level,
         "cycle": cycle,
         "recipients": recipients,
         "rule_id": rule_id,
+        "policy_id": policy_id,
+        "sla_level": sla_level,
         "escalated_at": format_time(at),
     }
     return Envelope.new(TICKET_ESCALATED, payload, producer=EVENT_PREFIX)
@@ -43,6 +48,7 @@ def ticket_handed_back(ticket_id: str, agent_id: str, group_id: str | None, assi
                        at: datetime) -> Envelope:
     payload = {
         "ticket_id": ticket_id,
+        "customer_owner_id": None,  # the unit of work fills it in from the replica
         "agent_id": agent_id,
         "group_id": group_id,
         "assigned_at": format_time(assigned_at),

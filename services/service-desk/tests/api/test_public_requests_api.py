@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from crm_shared.testing import contract
 from service_desk.db import public_rate_limits, ticket_history, ticket_messages
 
 FORM = {"name": "Li Wei", "email": "li.wei@example.com", "phone": "+86 21 5555 0100", "company": "Example Ltd",
@@ -63,6 +64,9 @@ def test_a_request_without_login_is_acknowledged_with_a_number_and_a_secret_show
     assert stored != request_["access_token"] and len(stored) == 64
     [event] = published()
     assert event["name"] == "service_desk.ticket.submitted.v1" and event["payload"]["number"] == request_["number"]
+    # No customer yet, so no owner to show it to live; the field is there all the same, as in the contract.
+    assert set(event["payload"]) == set(contract(event["name"]).payload)
+    assert event["payload"]["customer_owner_id"] is None
 
 
 def test_the_requester_sees_the_public_thread_only_never_an_internal_note(client, agent, request_):

@@ -57,6 +57,21 @@ def test_a_warning_then_a_breach_are_each_announced_once_however_often_the_job_r
     assert breach["payload"]["policy_id"] == around_the_clock["id"]
 
 
+def test_warnings_and_breaches_name_the_customers_owner_and_none_for_a_ticket_without_customer(
+        client, agent, customer_created, uow_factory, around_the_clock):
+    owned_id, opened_at = open_ticket(client, agent, customer_created(owner_id="rep-7"))
+    submitted = client.post("/api/v1/public/requests", json={
+        "name": "Li Wei", "email": "li.wei@example.com", "subject": "Cannot export", "description": "Nothing happens."})
+    assert submitted.status_code == 202, submitted.json
+    [unowned] = client.get(f"/api/v1/tickets?q={submitted.json['number']}", headers=agent).json["items"]
+    announce_sla_crossings(uow_factory, opened_at + timedelta(minutes=50))
+    announce_sla_crossings(uow_factory, opened_at + timedelta(minutes=65))
+    owners = {(e["payload"]["ticket_id"], e["name"]): e["payload"]["customer_owner_id"]
+              for e in sla_events(uow_factory)}
+    assert owners[(owned_id, TICKET_SLA_WARNING)] == owners[(owned_id, TICKET_SLA_BREACHED)] == "rep-7"
+    assert owners[(unowned["id"], TICKET_SLA_BREACHED)] is None
+
+
 def test_a_breach_found_late_is_announced_without_the_warning_it_passed(
         client, agent, customer_created, uow_factory, around_the_clock):
     open_ticket(client, agent, customer_created())

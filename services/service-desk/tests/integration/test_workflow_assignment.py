@@ -322,6 +322,9 @@ def test_the_event_payloads_match_their_contracts(desk, uow_factory, published):
     assert set(seen) == set(names)
     for name, event in seen.items():
         assert set(event["payload"]) == set(contract(name).payload), name
+    # The ticket's events name the customer's owner (from the replica), so the owning rep sees them live.
+    owner = contract("sales.customer.created.v1").payload["owner_id"]
+    assert [seen[name]["payload"]["customer_owner_id"] for name in names if name != names[1]] == [owner, owner]
 
 
 @pytest.mark.integration
