@@ -38,6 +38,11 @@ ROUTES: dict[str, str] = {
     "sla-calendars": "service-desk",
     "sla-policies": "service-desk",
     "dashboards": "reporting",
+    "datasets": "reporting",
+    "reports": "reporting",
+    "boards": "reporting",
+    "report-schedules": "reporting",
+    "report-files": "reporting",
 }
 
 # Resources forwarded without an access token; the owning service still decides what each view allows.

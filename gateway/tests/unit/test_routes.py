@@ -14,6 +14,8 @@ def test_each_resource_belongs_to_its_service():
         "skill-requirements": "service-desk", "workflow-rules": "service-desk", "kb": "service-desk",
         "public": "service-desk", "solutions": "service-desk",
         "sla-calendars": "service-desk", "sla-policies": "service-desk", "dashboards": "reporting",
+        "datasets": "reporting", "reports": "reporting", "boards": "reporting",
+        "report-schedules": "reporting", "report-files": "reporting",
     }
 
 

@@ -11,6 +11,8 @@ from crm_shared.web import create_service_app
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; nothing connects before the first request."""
     from reporting.api import blp
+    from reporting.report_api import BLUEPRINTS
+    from reporting.schedule_api import BLUEPRINTS as SCHEDULE_BLUEPRINTS
     from reporting.config import load_settings
     from reporting.uow import ReportingUnitOfWork
 
@@ -20,7 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     return create_service_app(
         settings=settings,
         title="CRM reporting",
-        blueprints=[blp],
+        blueprints=[blp, *BLUEPRINTS, *SCHEDULE_BLUEPRINTS],
         engine=engine,
         extensions={"crm.uow_factory": lambda: ReportingUnitOfWork(session_factory)},
     )

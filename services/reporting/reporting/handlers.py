@@ -10,8 +10,8 @@ def record(envelope: Envelope, uow: ReportingUnitOfWork) -> None:
     """Archive the event and project it onto every read model, in the consumer's transaction."""
     # Archive first: a rebuild holds appends to the archive, so a live event then waits before it
     # touches any read model, and is counted once, on top of the rebuilt numbers.
-    uow.archive.append(envelope)
-    projections.apply(envelope, uow.session)
+    if uow.archive.append(envelope):
+        projections.apply(envelope, uow.session)
 
 
 HANDLERS: dict[str, Callable[[Envelope, ReportingUnitOfWork], None]] = {

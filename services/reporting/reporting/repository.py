@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sqlalchemy import insert, literal, select, tuple_
+from sqlalchemy import literal, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm_shared.envelope import Envelope, format_time, utc_now
@@ -18,10 +19,15 @@ class EventArchive:
     def __init__(self, session: Session):
         self.session = session
 
-    def append(self, envelope: Envelope) -> None:
-        """Store the envelope; the inbox guarantees each event reaches here once."""
-        self.session.execute(
-            insert(event_archive).values(
+    def append(self, envelope: Envelope) -> bool:
+        """Store the envelope; False if the archive already holds it (then nothing may count it again).
+
+        The inbox already lets each event through once per consumer; this makes the archive itself the
+        guard, so a duplicate that reaches it another way (a replayed export, a second queue) counts once.
+        """
+        statement = (
+            self._insert()
+            .values(
                 event_id=envelope.id,
                 name=envelope.name,
                 occurred_at=envelope.occurred,
@@ -32,7 +38,15 @@ class EventArchive:
                 payload=envelope.payload,
                 received_at=utc_now(),
             )
+            .on_conflict_do_nothing(index_elements=[event_archive.c.event_id])
+            .returning(event_archive.c.event_id)
         )
+        # RETURNING, not rowcount: the row comes back only if this statement inserted it.
+        return self.session.execute(statement).first() is not None
+
+    def _insert(self):
+        dialect = self.session.get_bind().dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(event_archive)
 
     def hold_appends(self) -> None:
         """Make appends by other transactions wait until this one ends; reads go on.

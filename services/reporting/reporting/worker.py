@@ -3,6 +3,7 @@ from crm_shared.db import make_engine, make_session_factory
 from crm_shared.worker import run_worker
 from reporting.config import load_settings
 from reporting.handlers import HANDLERS
+from reporting.schedule_service import schedule_jobs
 from reporting.uow import ReportingUnitOfWork
 
 
@@ -15,7 +16,7 @@ def main() -> None:
         engine=engine,
         uow_factory=lambda: ReportingUnitOfWork(session_factory),
         handlers=HANDLERS,
-        jobs=[],
+        jobs=[*schedule_jobs(lambda: ReportingUnitOfWork(session_factory))],
     )
 
 

@@ -5,10 +5,16 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from crm_shared.envelope import Envelope
-from reporting.projections import channel_stats
+from reporting.projections import channel_stats, lead_facts, people, sales_facts, ticket_facts
 from reporting.projections.base import Projection
 
-PROJECTIONS: tuple[Projection, ...] = (channel_stats.PROJECTION,)
+PROJECTIONS: tuple[Projection, ...] = (
+    people.PROJECTION,
+    channel_stats.PROJECTION,
+    lead_facts.PROJECTION,
+    sales_facts.PROJECTION,
+    ticket_facts.PROJECTION,
+)
 
 
 def consumed_events() -> list[str]:
