@@ -268,6 +268,24 @@ def refund(envelope: Envelope, session: Session) -> None:
     )
     if envelope.name == events.REFUND_APPROVED:
         refund_voids_installments(envelope, session)
+    if envelope.name == events.REFUND_COMPLETED and payload.get("payment_id"):
+        # The money returned is a negative payment in sales, published only as part of the refund.
+        amount = money(payload.get("amount"))
+        insert_ignoring_duplicates(
+            session,
+            fact_payments,
+            [
+                {
+                    "payment_id": payload["payment_id"],
+                    "contract_id": payload.get("contract_id"),
+                    "customer_id": payload.get("customer_id"),
+                    "amount": -amount if amount is not None else None,
+                    "method": "refund",
+                    "received_on": _at(envelope, "at").date(),
+                    "at": _at(envelope, "at"),
+                }
+            ],
+        )
 
 
 def expense(envelope: Envelope, session: Session) -> None:

@@ -177,3 +177,12 @@ def test_a_late_old_stage_change_does_not_move_a_closed_deal_back(deliver, engin
     assert deal["opened_at"] == at(9)
 
 
+
+
+def test_the_money_a_completed_refund_returns_is_a_negative_payment(deliver, engine):
+    refund = {"refund_id": "12121212-0000-4000-8000-000000000002", "contract_id": CONTRACT, "customer_id": CUSTOMER,
+              "amount": "1234.56", "payment_id": "88888888-0000-4000-8000-000000000009"}
+    deliver(happened(40, "sales.refund.completed.v1", **refund, status="completed", at=format_time(at(40))))
+    payment = one(engine, fact_payments, payment_id=refund["payment_id"])
+    assert (payment["amount"], payment["method"], payment["received_on"]) == (Decimal("-1234.56"), "refund", at(40).date())
+    assert one(engine, fact_refunds, refund_id=refund["refund_id"])["completed_at"] == at(40)
