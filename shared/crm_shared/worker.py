@@ -28,10 +28,12 @@ def run_worker(
     jobs: list[TimedJob] | None = None,
     background: Sequence[Callable[[threading.Event], None]] = (),
     stop: threading.Event | None = None,
+    consumer_batch_size: int = 1,
 ) -> None:
     """Run until SIGTERM or SIGINT (or `stop` is set); each part retries its own failures.
 
     `background`: loops of the service's own, each run in a thread of its own until `stop` is set.
+    `consumer_batch_size`: events handled per transaction (see EventConsumer), for read models fed fast.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     stop = stop or threading.Event()
@@ -58,6 +60,7 @@ def run_worker(
             handlers,
             uow_factory,
             attempts=settings.handler_attempts,
+            batch_size=consumer_batch_size,
         )
         consumer.run_until(stop)
     else:

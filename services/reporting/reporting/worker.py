@@ -6,6 +6,10 @@ from reporting.handlers import HANDLERS
 from reporting.schedule_service import schedule_jobs
 from reporting.uow import ReportingUnitOfWork
 
+# Events projected per transaction: the read models take thousands of events a second, and a commit per
+# event would cap the worker near the database's commit rate (crm_shared.bus.consumer.EventConsumer).
+CONSUMER_BATCH_SIZE = 200
+
 
 def main() -> None:
     settings = load_settings()
@@ -17,6 +21,7 @@ def main() -> None:
         uow_factory=lambda: ReportingUnitOfWork(session_factory),
         handlers=HANDLERS,
         jobs=[*schedule_jobs(lambda: ReportingUnitOfWork(session_factory))],
+        consumer_batch_size=CONSUMER_BATCH_SIZE,
     )
 
 

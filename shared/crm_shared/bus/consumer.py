@@ -27,7 +27,15 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 class EventConsumer(ConsumerMixin):
-    """Consumes one service's queue; each handler runs in a unit of work with the inbox row."""
+    """Consumes one service's queue; each handler runs in a unit of work with the inbox row.
+
+    With `batch_size` > 1 the messages that arrive together (up to `batch_size`, or what came within
+    `batch_wait` seconds of the first) are handled in ONE unit of work, committed once, then acked: a
+    commit per event caps a consumer near the database's commit rate (~5,000/s here), a read model that
+    takes thousands of events a second needs fewer commits. Each event still has its own inbox row, so
+    redeliveries stay harmless. If anything in a batch fails, the batch is rolled back and its messages
+    are handled one by one as without batching, so one poison message is dead-lettered alone.
+    """
 
     def __init__(
         self,
@@ -39,6 +47,8 @@ class EventConsumer(ConsumerMixin):
         attempts: int = 3,
         prefetch_count: int = 50,
         retry_delay: float = 0.2,
+        batch_size: int = 1,
+        batch_wait: float = 0.02,
     ):
         self.connection = connection
         self.topology = topology
@@ -46,8 +56,13 @@ class EventConsumer(ConsumerMixin):
         self.handlers = dict(handlers)
         self.uow_factory = uow_factory
         self.attempts = attempts
-        self.prefetch_count = prefetch_count
+        self.batch_size = max(1, batch_size)
+        self.batch_wait = batch_wait
+        # The broker must be allowed to send a whole batch ahead, or every batch waits out batch_wait.
+        self.prefetch_count = max(prefetch_count, 2 * self.batch_size)
         self.retry_delay = retry_delay
+        self._batch: list[tuple[object, Envelope, Handler]] = []
+        self._batch_started = 0.0
         self.queue = topology.consumer_queue(name, self.handlers)
         self.processed = 0
         self.duplicates = 0
@@ -68,6 +83,11 @@ class EventConsumer(ConsumerMixin):
     def stop(self) -> None:
         self.should_stop = True
 
+    def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
+        # After a reconnect, messages gathered on the old channel can no longer be acked; the broker
+        # redelivers them, so they are dropped here rather than handled twice (the inbox would stop it anyway).
+        self._batch = []
+
     # -- one message ----------------------------------------------------------------------------
 
     def on_message(self, message) -> None:
@@ -82,6 +102,42 @@ class EventConsumer(ConsumerMixin):
             log.warning("%s has no handler for %s; acknowledged without effect", self.name, envelope.name)
             message.ack()
             return
+        if self.batch_size > 1:
+            if not self._batch:
+                self._batch_started = time.monotonic()
+            self._batch.append((message, envelope, handler))
+            if len(self._batch) >= self.batch_size:
+                self.flush_batch()
+            return
+        self.handle_one(message, envelope, handler)
+
+    def on_iteration(self) -> None:
+        # Called between reads from the broker (at least every `safety_interval`, see run_until): a batch
+        # that stopped growing is handled now rather than waiting for more messages that may never come.
+        if self._batch and time.monotonic() - self._batch_started >= self.batch_wait:
+            self.flush_batch()
+
+    def flush_batch(self) -> None:
+        """Handle the gathered messages in one unit of work; on any error, one by one instead."""
+        batch, self._batch = self._batch, []
+        while batch:
+            try:
+                self.handle_many([(envelope, handler) for _, envelope, handler in batch])
+                break
+            except TRANSIENT_ERRORS:
+                if self.should_stop:
+                    return  # none acked: the broker redelivers them to whoever runs next
+                log.exception("database unavailable while %s handled a batch; waiting", self.name)
+                time.sleep(1.0)
+            except Exception:
+                log.exception("%s failed on a batch of %d; handling them one by one", self.name, len(batch))
+                for message, envelope, handler in batch:
+                    self.handle_one(message, envelope, handler)
+                return
+        for message, _, _ in batch:
+            message.ack()
+
+    def handle_one(self, message, envelope: Envelope, handler: Handler) -> None:
         failures = 0
         while True:
             try:
@@ -115,6 +171,20 @@ class EventConsumer(ConsumerMixin):
         self.processed += 1
         return True
 
+    def handle_many(self, batch: list[tuple[Envelope, Handler]]) -> None:
+        """Apply each handler once (inbox row each) in a single unit of work: all commit, or none does."""
+        with self.uow_factory() as uow:
+            handled = 0
+            for envelope, handler in batch:
+                with context.use(envelope.caused_context()):
+                    if not inbox.first_delivery(uow.session, self.name, envelope):
+                        self.duplicates += 1
+                        continue
+                    handler(envelope, uow)
+                    handled += 1
+            uow.commit()
+        self.processed += handled
+
     def dead_letter(self, message, *, routing_key: str, reason: str, attempts: int) -> None:
         """Send the message, body untouched, to the dead-letter exchange with why it failed."""
         if self._dead_letter_connection is None:
@@ -147,6 +217,7 @@ class EventConsumer(ConsumerMixin):
         """Consume until `stop` is set (the worker's signal handler sets it)."""
         watcher = threading.Thread(target=lambda: (stop.wait(), self.stop()), daemon=True)
         watcher.start()
-        self.run()
+        # A short read timeout when batching, so on_iteration hands a quiet batch over within batch_wait.
+        self.run(safety_interval=self.batch_wait if self.batch_size > 1 else 1)
         if self._dead_letter_connection is not None:
             self._dead_letter_connection.release()

@@ -209,6 +209,69 @@ def test_two_workers_of_one_service_process_each_event_once(bus, database, uow_f
     assert all(c.processed > 0 for c in consumers), "both workers took part"
 
 
+def test_a_batching_consumer_commits_many_events_at_once_and_still_dead_letters_a_poison_one_alone(
+    bus, database, uow_factory, request, effects
+):
+    backend, url, topology = bus
+    engine, _ = database
+    commits = []
+
+    def handler(envelope, uow):
+        if envelope.payload["number"] == 13:
+            raise RuntimeError("this handler cannot cope with number 13")
+        recorder(effects)(envelope, uow)
+
+    def counting_uow():
+        uow = uow_factory()
+        commit = uow.commit
+        uow.commit = lambda: (commits.append(1), commit())
+        return uow
+
+    consumer = EventConsumer(
+        connect(url), topology, "tests-batching", {EVENT: handler}, counting_uow, attempts=2, retry_delay=0.01,
+        batch_size=50,
+    )
+    request.node.crm_queues = [consumer.queue.name]
+    events = [new_event(n) for n in range(200)]
+    with connect(url) as connection:
+        topology.declare(connection, [consumer.queue])
+        for envelope in events + events[:20]:  # redeliveries within and across batches
+            publish_raw(connection, topology, envelope)
+    thread, stop = consume_in_thread(consumer)
+    try:
+        wait_for(lambda: effect_count(engine, effects) == 199 and consumer.dead_lettered == 1, timeout=30,
+                 what="199 effects and the poison dead-lettered")
+        wait_for(lambda: consumer.processed + consumer.duplicates >= 219, what="every delivery accounted for")
+    finally:
+        stop.set()
+        thread.join(10)
+    with engine.connect() as connection:
+        per_event = connection.execute(select(effects.c.event_id, func.count()).group_by(effects.c.event_id)).all()
+    assert len(per_event) == 199 and {count for _, count in per_event} == {1}
+    # Far fewer commits than events: batches; the poison's batch was retried one by one.
+    assert len(commits) < 120, len(commits)
+    with connect(url) as connection:
+        dead = drain(connection, topology.dead_letter_queue, expected=1, timeout=5)
+    assert Envelope.from_json(dead[0].body) == events[13]
+
+
+def test_a_batching_consumer_hands_over_a_lone_event_without_waiting_for_more(bus, database, uow_factory, request, effects):
+    backend, url, topology = bus
+    engine, _ = database
+    consumer = EventConsumer(connect(url), topology, "tests-lone", {EVENT: recorder(effects)}, uow_factory, batch_size=200)
+    request.node.crm_queues = [consumer.queue.name]
+    with connect(url) as connection:
+        topology.declare(connection, [consumer.queue])
+    thread, stop = consume_in_thread(consumer)
+    try:
+        with connect(url) as connection:
+            publish_raw(connection, topology, new_event(1))
+        wait_for(lambda: effect_count(engine, effects) == 1, timeout=5, what="the lone event's effect")
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 def _restart_rabbitmq() -> None:
     subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, timeout=60)
     subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, timeout=120)
