@@ -208,6 +208,14 @@ export const pages = [
     props: true,
   },
   {
+    // Return visits (回访) after resolved tickets: the desk's people call back and record what came of it.
+    path: '/return-visits',
+    name: 'return-visits',
+    component: () => import('./ReturnVisitsPage.vue'),
+    roles: SERVICE_DESK,
+    nav: { label: 'tickets.returnVisits.nav', icon: 'calendar' },
+  },
+  {
     // Search is open to every signed-in user; the desk also writes and publishes articles.
     path: '/kb',
     name: 'kb',
@@ -265,6 +273,58 @@ export const pages = [
     roles: ['admin', 'sales_manager', 'service_manager', 'executive'],
     nav: { label: 'nav.channelDashboard', icon: 'chart' },
     startFor: ['executive'],
+  },
+  // Reports: everyone may build, save and share reports and boards; each sees the figures of their own scope.
+  {
+    path: '/reports',
+    name: 'reports',
+    component: () => import('./ReportsPage.vue'),
+    roles: EVERYONE,
+    nav: { label: 'reports.nav.reports', icon: 'file' },
+  },
+  {
+    path: '/reports/new',
+    name: 'report-new',
+    component: () => import('./ReportBuilderPage.vue'),
+    roles: EVERYONE,
+  },
+  {
+    path: '/reports/:id/edit',
+    name: 'report-edit',
+    component: () => import('./ReportBuilderPage.vue'),
+    roles: EVERYONE,
+    props: true,
+  },
+  {
+    path: '/reports/:id',
+    name: 'report',
+    component: () => import('./ReportPage.vue'),
+    roles: EVERYONE,
+    props: true,
+  },
+  {
+    path: '/boards',
+    name: 'boards',
+    component: () => import('./BoardsPage.vue'),
+    roles: EVERYONE,
+    nav: { label: 'reports.nav.boards', icon: 'sliders' },
+  },
+  {
+    path: '/boards/:id',
+    name: 'board',
+    component: () => import('./BoardPage.vue'),
+    roles: EVERYONE,
+    props: true,
+  },
+  {
+    // Acquisition, sales, service and pool dashboards for everyone (scoped to each viewer); the executive
+    // one only for admins, executives and sales managers (the page hides its tab from others).
+    path: '/dashboards/:kind(acquisition|sales|service|pool|executive)?',
+    name: 'dashboards',
+    component: () => import('./DashboardsPage.vue'),
+    roles: EVERYONE,
+    props: true,
+    nav: { label: 'reports.nav.dashboards', icon: 'chart' },
   },
 ]
 
