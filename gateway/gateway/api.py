@@ -3,7 +3,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from crm_shared.auth import ADMIN, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
+from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
 from gateway import accounts
 from gateway.schemas import (
     LoginSchema,
@@ -21,6 +21,8 @@ auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="L
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1", description="You and the other users")
 
 MANAGERS = (ADMIN, SALES_MANAGER, SERVICE_MANAGER)
+# Who may see the list of people and teams: managers, and executives, who share reports with them.
+DIRECTORY_READERS = (*MANAGERS, EXECUTIVE)
 
 
 def _uow():
@@ -66,7 +68,7 @@ class Me(MethodView):
 @users_blp.route("/users")
 class Users(MethodView):
     @users_blp.response(200, UserPageSchema)
-    @require_roles(*MANAGERS)
+    @require_roles(*DIRECTORY_READERS)
     def get(self):
         """Every user, so pages can show names instead of ids."""
         users = accounts.list_users(_uow())
@@ -104,7 +106,7 @@ class UserById(MethodView):
 @users_blp.route("/teams")
 class Teams(MethodView):
     @users_blp.response(200, TeamListSchema)
-    @require_roles(*MANAGERS)
+    @require_roles(*DIRECTORY_READERS)
     def get(self):
         """Every team and how many users are in it."""
         teams = [

@@ -219,5 +219,8 @@ def test_teams_are_listed_with_their_member_counts(client, admin, rep, add_user,
     assert [(team["name"], team["member_count"]) for team in body["items"]] == [("East", 2), ("West", 1)]
     assert body["total"] == 2
     assert client.get("/api/v1/teams", headers=bearer(login("manager"))).status_code == 200
+    add_user("chief", roles=["executive"])  # shares reports with people and teams
+    assert client.get("/api/v1/teams", headers=bearer(login("chief"))).status_code == 200
+    assert client.get("/api/v1/users", headers=bearer(login("chief"))).status_code == 200
     refused = client.get("/api/v1/teams", headers=bearer(login("rep1")))
     assert refused.status_code == 403

@@ -6,7 +6,8 @@ import { api } from './api.js'
 import { session } from './session.js'
 import { t } from './i18n/index.js'
 
-const DIRECTORY_ROLES = ['admin', 'sales_manager', 'service_manager']
+// As the gateway allows: managers, and executives, who share reports with people and teams.
+const DIRECTORY_ROLES = ['admin', 'sales_manager', 'service_manager', 'executive']
 
 export const directory = reactive({ users: [], loadedFor: null, loading: false })
 let pending = null

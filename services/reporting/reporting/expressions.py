@@ -797,7 +797,8 @@ class _Compiler:
     def _field(self, node: _Field, inside_aggregate: bool) -> _Typed:
         resolved = self._resolve(node.name)
         if resolved is None:
-            matches = self._resolve.close_matches(node.name) if isinstance(self._resolve, FieldCatalog) else []
+            close_matches = getattr(self._resolve, "close_matches", None)
+            matches = close_matches(node.name) if close_matches is not None else []
             hint = f"; did you mean {', '.join(_written(m) for m in matches)}?" if matches else ""
             raise ExpressionError(f"unknown field `{node.name}`{hint}", node.position)
         kind = _KIND_OF_FIELD.get(resolved.kind)

@@ -131,18 +131,21 @@ class _Compiler:
     def resolve(self, name: str) -> ResolvedField | None:
         return self.computed.get(name) or self.query.resolve(name)
 
+    def close_matches(self, name: str) -> list[str]:
+        """Field names like a misspelt one, for messages (the expression language asks for them too)."""
+        return difflib.get_close_matches(name, sorted([*self.dataset.fields, *self.computed]), n=3, cutoff=0.6)
+
     def field(self, name: str, where: str) -> ResolvedField:
         found = self.resolve(name)
         if found is None:
-            known = sorted([*self.dataset.fields, *self.computed])
-            close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+            close = self.close_matches(name)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise InvalidReport(where, f"no field {name!r} in dataset {self.dataset.name}{hint}")
         return found
 
     def expression(self, text: str, where: str, *, aggregates: bool):
         try:
-            return compile_expression(text, self.resolve, allow_aggregates=aggregates)
+            return compile_expression(text, _Resolver(self), allow_aggregates=aggregates)
         except ExpressionError as error:
             raise InvalidReport(where, str(error)) from error
 
@@ -257,6 +260,19 @@ class _Compiler:
             resolved = self.field(item["field"], f"parameters[{index}].field")
             parts.append(_comparison(resolved, item["op"], value, f"parameters.{key}", self.zone, self.today))
         return and_(true(), *parts)
+
+
+class _Resolver:
+    """The expression language's view of a report's fields: look one up, or suggest close names."""
+
+    def __init__(self, compiler: _Compiler):
+        self._compiler = compiler
+
+    def __call__(self, name: str) -> ResolvedField | None:
+        return self._compiler.resolve(name)
+
+    def close_matches(self, name: str) -> list[str]:
+        return self._compiler.close_matches(name)
 
 
 def compile_report(

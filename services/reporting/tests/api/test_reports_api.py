@@ -134,6 +134,7 @@ def test_run_time_parameters_filter_the_saved_report(client, tokens, seeded):
         ({"measures": [{"key": "x", "expression": "sum(amount); drop table fact_opportunities"}]}, "measures[0].expression", "character"),
         ({"measures": [{"key": "x", "expression": "amount * 2"}]}, "measures[0].expression", "aggregate"),
         ({"measures": [{"key": "x", "aggregate": "sum", "field": "name"}]}, "measures[0].field", "number"),
+        ({"measures": [{"key": "x", "expression": "sum(amout)"}]}, "measures[0].expression", "amount"),
         ({"dimensions": [{"field": "name", "bucket": "month"}]}, "dimensions[0].bucket", "date"),
         ({"filters": {"field": "closed_at", "op": "relative", "value": "next_century"}}, "filters.value", "relative"),
         ({"filters": {"field": "amount", "op": "gt", "value": "lots"}}, "filters.value", "amount"),
