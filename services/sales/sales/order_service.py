@@ -5,7 +5,7 @@ from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, NotFound
 from crm_shared.versioning import check_version, stale_write_refused
-from sales.deal_access import may_act_for_customer, may_see_customer, visible_customer_ids
+from sales.deal_access import may_act_for_customer, visible_customer_ids
 from sales.deal_rules import DealRuleViolation
 from sales.domain import Customer
 from sales.orders import Discount, LineInput, Order
@@ -18,9 +18,15 @@ def invalid(error: ValueError) -> APIError:
 
 
 def seen_customer(uow: SalesUnitOfWork, customer_id: str, viewer: Identity, what: str, what_id: str) -> Customer:
-    """The customer of an order or contract, if `viewer` may see it; else 404 for the thing asked about."""
+    """The customer of an order or contract, if `viewer` may see it; else 404 for the thing asked about.
+
+    Access is checked before the customer is read, as in permissions.readable_customer: a row read first could
+    predate the change that gave the viewer access.
+    """
+    if not uow.permissions.may_read_id(customer_id, viewer, utc_now()):
+        raise NotFound(what, what_id)
     customer = uow.customers.get(customer_id)
-    if customer is None or not may_see_customer(uow, viewer, customer):
+    if customer is None:
         raise NotFound(what, what_id)
     return customer
 
