@@ -17,6 +17,7 @@ from gateway.domain import (
     normalise_username,
 )
 from gateway.events import user_changed, user_registered
+from gateway.login_throttle import LoginThrottle
 from gateway.passwords import Passwords
 from gateway.uow import GatewayUnitOfWork
 
@@ -57,10 +58,23 @@ def authenticate(uow_factory: UowFactory, passwords: Passwords, username: str, p
 
 
 def log_in(
-    uow_factory: UowFactory, passwords: Passwords, issuer: TokenIssuer, username: str, password: str
+    uow_factory: UowFactory, passwords: Passwords, issuer: TokenIssuer, username: str, password: str,
+    throttle: LoginThrottle | None = None,
 ) -> dict:
-    """An access token for the user with these credentials."""
-    user = authenticate(uow_factory, passwords, username, password)
+    """An access token for the user with these credentials; with a throttle, 429 once too many logins failed."""
+    if throttle is None:
+        user = authenticate(uow_factory, passwords, username, password)
+    else:
+        keys = throttle.keys(normalise_username(username))
+        throttle.take(keys)
+        try:
+            user = authenticate(uow_factory, passwords, username, password)
+        except InvalidCredentials:
+            raise  # a wrong password or an unknown user: the attempt stays counted
+        except Exception:
+            throttle.give_back(keys)
+            raise
+        throttle.succeeded(keys)
     return {"access_token": issuer.issue(user.identity()), "token_type": "bearer", "expires_in": issuer.ttl_seconds}
 
 

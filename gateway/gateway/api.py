@@ -1,10 +1,14 @@
 """HTTP endpoints of logins and users: parse, call the use case, serialise."""
-from flask import current_app
+from datetime import timedelta
+
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
+from crm_shared.errors import error_response
 from gateway import accounts
+from gateway.login_throttle import LoginLimit, LoginThrottle, TooManyFailedLogins
 from gateway.schemas import (
     LoginSchema,
     MeSchema,
@@ -33,12 +37,27 @@ def _passwords():
     return current_app.extensions["crm.passwords"]
 
 
+def _login_throttle() -> LoginThrottle:
+    settings = current_app.extensions["crm.gateway_settings"]
+    limit = LoginLimit(settings.login_failure_limit, timedelta(seconds=settings.login_failure_window_seconds))
+    # The address the connection came from: a header such as X-Forwarded-For is the client's to choose.
+    return LoginThrottle(_uow(), limit, request.remote_addr)
+
+
+@auth_blp.errorhandler(TooManyFailedLogins)
+def too_many_failed_logins(error: TooManyFailedLogins):
+    response = error_response(error.status, error.code, error.message, error.errors)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 @auth_blp.route("/login")
 class Login(MethodView):
     crm_public = True
 
     @auth_blp.arguments(LoginSchema)
     @auth_blp.response(200, TokenSchema)
+    @auth_blp.alt_response(429, description="too many failed logins for this username or address; see Retry-After")
     @auth_blp.doc(security=[])
     def post(self, credentials):
         """Exchange a username and password for an access token."""
@@ -48,6 +67,7 @@ class Login(MethodView):
             current_app.extensions["crm.token_issuer"],
             credentials["username"],
             credentials["password"],
+            throttle=_login_throttle(),
         )
 
 

@@ -31,6 +31,9 @@ class GatewaySettings:
     live_poll_seconds: float = 0.2
     live_keepalive_seconds: float = 15.0
     live_max_clients: int = 24
+    # Failed logins allowed per username and per client address within the window; then 429 until it ends.
+    login_failure_limit: int = 10
+    login_failure_window_seconds: int = 15 * 60
     web_app_dir: Path = WEB_APP_DIR
 
     @property
@@ -55,6 +58,8 @@ class GatewaySettings:
             live_poll_seconds=float(env.get("CRM_LIVE_POLL_SECONDS", "0.2")),
             live_keepalive_seconds=float(env.get("CRM_LIVE_KEEPALIVE_SECONDS", "15")),
             live_max_clients=int(env.get("CRM_LIVE_MAX_CLIENTS", "24")),
+            login_failure_limit=int(env.get("CRM_LOGIN_FAILURE_LIMIT", "10")),
+            login_failure_window_seconds=int(env.get("CRM_LOGIN_FAILURE_WINDOW_SECONDS", "900")),
         )
 
     @classmethod
