@@ -161,14 +161,15 @@ class SegmentLeads:
     def __init__(self, session: Session):
         self.session = session
 
-    def matching(self, segment: LeadSegment, owner_id: str | None, limit: int) -> list[Recipient]:
-        """Up to `limit` leads in the segment (oldest first); with `owner_id`, only that rep's leads."""
+    def matching(self, segment: LeadSegment, owner_id: str | None, limit: int, visible: Sequence = ()) -> list[Recipient]:
+        """Up to `limit` leads in the segment (oldest first); with `owner_id`, only that rep's leads;
+        `visible`: the sender's visibility conditions (repository.lead_conditions)."""
         columns = (
             (segment.statuses, leads.c.status), (segment.pool_ids, leads.c.pool_id), (segment.regions, leads.c.region),
             (segment.industries, leads.c.industry), (segment.channels, leads.c.channel),
             (segment.campaigns, leads.c.campaign),
         )
-        conditions = [column.in_(values) for values, column in columns if values]
+        conditions = [column.in_(values) for values, column in columns if values] + list(visible)
         if owner_id is not None:
             conditions.append(leads.c.owner_id == owner_id)
         query = select(*self.COLUMNS).where(*conditions).order_by(leads.c.created_at, leads.c.id)
@@ -185,9 +186,10 @@ class SegmentLeads:
             result.close()
         return found
 
-    def by_ids(self, lead_ids: Iterable[str]) -> dict[str, Recipient]:
+    def by_ids(self, lead_ids: Iterable[str], visible: Sequence = ()) -> dict[str, Recipient]:
+        """The listed leads the sender may see (`visible`: repository.lead_conditions), by id."""
         ids = list(lead_ids)
-        rows = self.session.execute(select(*self.COLUMNS).where(leads.c.id.in_(ids))) if ids else []
+        rows = self.session.execute(select(*self.COLUMNS).where(leads.c.id.in_(ids), *visible)) if ids else []
         return {row.id: Recipient(row.id, row.owner_id, row.channel) for row in rows}
 
     def facts(self, lead_id: str) -> Recipient | None:

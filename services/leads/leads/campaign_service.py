@@ -217,8 +217,9 @@ def distribute_material(uow_factory: UowFactory, material_id: str, sender: Ident
                         segment: LeadSegment | None = None, lead_ids: Sequence[str] | None = None) -> list[Delivery]:
     """Send a material to a segment's leads or to listed leads: one delivery and one event per lead.
 
-    Managers and admins send to any lead; a rep only to their own leads (a segment is narrowed to them,
-    a listed lead of someone else's refuses the whole request).
+    Managers and admins send to the leads they may see (a manager: their teams' and their pools'); a rep
+    only to their own leads (a segment is narrowed to them, a listed lead of someone else's refuses the
+    whole request). A listed lead the sender may not see is answered as if it did not exist.
     """
     manager = _is_manager(sender)
     now = utc_now()
@@ -226,18 +227,21 @@ def distribute_material(uow_factory: UowFactory, material_id: str, sender: Ident
         material = uow.materials.get(material_id)
         if material is None:
             raise NotFound("material", material_id)
+        visible, _pools = visible_query(uow, member_of(uow, sender), LeadQuery())
+        visibility = lead_conditions(visible)
         if segment is not None:
             if segment.is_empty:
                 raise CampaignRuleViolation("segment_empty", "Give the segment at least one filter.",
                                             {"segment": ["At least one filter is needed."]})
             _check_segment(uow, segment)
-            recipients = uow.segment_leads.matching(segment, None if manager else sender.user_id, MAX_RECIPIENTS + 1)
+            recipients = uow.segment_leads.matching(
+                segment, None if manager else sender.user_id, MAX_RECIPIENTS + 1, visibility)
             if len(recipients) > MAX_RECIPIENTS:
                 raise CampaignRuleViolation(
                     "segment_too_large", f"The segment has more than {MAX_RECIPIENTS} leads; narrow it down.",
                     {"segment": [f"More than {MAX_RECIPIENTS} leads."]})
         else:
-            found = uow.segment_leads.by_ids(lead_ids or ())
+            found = uow.segment_leads.by_ids(lead_ids or (), visibility)
             missing = [lead_id for lead_id in lead_ids if lead_id not in found]
             if missing:
                 raise NotFound("lead", missing[0])

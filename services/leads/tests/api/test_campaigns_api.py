@@ -86,6 +86,14 @@ def distribute(client, material, headers, **body):
 # -- campaigns -------------------------------------------------------------------------------------
 
 
+
+@pytest.fixture
+def manager(tokens, in_directory):
+    """The sales manager of team east, which rep-1 and rep-2 are in: a manager sends only to leads they may see."""
+    for user_id, roles in (("rep-1", ["sales_rep"]), ("rep-2", ["sales_rep"]), ("manager-1", ["sales_manager"])):
+        in_directory(user_id, roles, ["east"])
+    return tokens.headers("manager-1", ["sales_manager"], "manager", teams=["east"])
+
 def test_managers_and_admins_manage_campaigns_and_reps_may_only_read_them(client, manager, admin, rep1, agent):
     created = client.post("/api/v1/campaigns", json=CAMPAIGN, headers=admin)
     assert created.status_code == 201, created.json
@@ -254,9 +262,10 @@ def test_a_rep_sends_only_to_their_own_leads(client, rep1, rep2, link, make_lead
     assert response.status_code == 201, response.json
     assert [d["lead_id"] for d in response.json["items"]] == [mine["id"]]
     before = snapshot()
-    body = refused(distribute(client, link, rep1, lead_ids=[mine["id"], theirs["id"], in_pool["id"]]), 403,
-                   "not_lead_owner")
-    assert body["errors"]["lead_ids"] == [theirs["id"], in_pool["id"]]
+    # Another rep's lead is not theirs to see: answered as if it did not exist. A pool lead they may see.
+    refused(distribute(client, link, rep1, lead_ids=[mine["id"], theirs["id"]]), 404, "not_found")
+    body = refused(distribute(client, link, rep1, lead_ids=[mine["id"], in_pool["id"]]), 403, "not_lead_owner")
+    assert body["errors"]["lead_ids"] == [in_pool["id"]]
     assert snapshot() == before
     again = distribute(client, link, rep1, lead_ids=[mine["id"]])
     assert again.status_code == 201 and again.json["total"] == 1
