@@ -9,7 +9,7 @@ import pytest
 # Fixtures every service's tests share (settings, app, client, tokens, the consumer path).
 pytest_plugins = ["crm_shared.pytest_service"]
 
-TRACKED_MARKERS = ("integration", "e2e", "browser")
+TRACKED_MARKERS = ("integration", "e2e", "browser", "faults")
 _markers: dict[str, frozenset[str]] = {}
 _outcomes: dict[str, tuple[frozenset[str], str]] = {}
 
