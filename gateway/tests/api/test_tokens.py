@@ -1,5 +1,7 @@
 """Tokens the gateway refuses, and key rotation that logs nobody out."""
 import base64
+import hashlib
+import hmac
 import json
 import time
 
@@ -45,6 +47,19 @@ def test_an_unsigned_token_with_alg_none_is_refused(client, rep):
     claims = {"sub": rep.id, "roles": ["admin"], "iss": "crm-gateway", "aud": "crm", "iat": now, "exp": now + 600}
     token = jwt.encode(claims, None, algorithm="none")
     assert "algorithm" in refused(client, token)["message"]
+
+
+def test_a_token_signed_with_the_public_key_as_an_hmac_secret_is_refused(client, login, rep, settings):
+    # The algorithm-confusion attack: HS256 with the (public) verification key as the secret.
+    kid = jwt.get_unverified_header(login("rep1"))["kid"]
+    public_pem = (settings.common.jwt_key_dir / f"{kid}.pub.pem").read_bytes()
+    now = int(time.time())
+    claims = {"sub": rep.id, "roles": ["admin"], "iss": "crm-gateway", "aud": "crm", "iat": now, "exp": now + 600}
+    header = {"alg": "HS256", "kid": kid, "typ": "JWT"}
+    signing = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=") + b"." + base64.urlsafe_b64encode(
+        json.dumps(claims).encode()).rstrip(b"=")
+    signature = base64.urlsafe_b64encode(hmac.new(public_pem, signing, hashlib.sha256).digest()).rstrip(b"=")
+    assert "algorithm" in refused(client, (signing + b"." + signature).decode())["message"]
 
 
 def test_a_token_whose_claims_were_changed_after_signing_is_refused(client, login, rep):
