@@ -102,7 +102,7 @@ class SalesFiguresSchema(Schema):
     won_count = fields.Integer()
     won_amount = _money("opportunities won in the period")
     planned_amount = _money("installments planned in the period (closed ones at what was paid on them)")
-    collected_amount = _money("payments received in the period")
+    collected_amount = _money("payments received in the period, less the money refunds returned in it")
     collection_rate = _rate("share of the amount planned in the period that is paid")
     overdue_count = fields.Integer(metadata={"description": "installments past their day and not fully paid, now"})
     overdue_amount = _money("what is outstanding on the overdue installments")

@@ -147,7 +147,8 @@ def test_an_executive_sees_every_rep_and_team(client, tokens, history):
     assert reps[REP_A] == ANNA
     bo = reps[REP_B]
     assert (bo["follow_ups"], bo["pipeline_count"], bo["pipeline_amount"], bo["won_count"]) == (1, 1, "300.00", 0)
-    assert (bo["planned_amount"], bo["collected_amount"], bo["collection_rate"]) == ("600.00", "600.00", 1.0)
+    # Collected is net of money returned: the 50.00 refund is a negative payment, as in sales.
+    assert (bo["planned_amount"], bo["collected_amount"], bo["collection_rate"]) == ("600.00", "550.00", 1.0)
     assert (bo["overdue_count"], bo["invoiced_amount"], bo["refunded_amount"]) == (0, "0.00", "50.00")
     teams = rows_by(body["teams"], "team_id")
     assert [team["name"] for team in body["teams"]] == ["East", "West"]
@@ -158,7 +159,8 @@ def test_an_executive_sees_every_rep_and_team(client, tokens, history):
         {"stage": "qualification", "count": 2, "amount": "1300.00"},
     ]
     collections = (totals["planned_amount"], totals["collected_amount"], totals["collection_rate"])
-    assert collections == ("1600.00", "850.00", 0.5313)  # 850 / 1600 = 0.53125, rounded half up
+    # The rate is what was paid on the installments planned: 850 / 1600 = 0.53125, rounded half up.
+    assert collections == ("1600.00", "800.00", 0.5313)
     assert (totals["won_count"], totals["won_amount"], totals["refunded_amount"]) == (1, "5000.00", "50.00")
 
 
@@ -168,7 +170,7 @@ def test_records_without_an_owner_of_their_own_follow_their_customer_to_its_new_
     body = client.get(URL, headers=tokens.headers(REP_A, ["sales_rep"])).get_json()
 
     [anna] = body["reps"]
-    assert (anna["planned_amount"], anna["collected_amount"], anna["refunded_amount"]) == ("1600.00", "850.00", "50.00")
+    assert (anna["planned_amount"], anna["collected_amount"], anna["refunded_amount"]) == ("1600.00", "800.00", "50.00")
     assert anna["follow_ups"] == 2  # follow-ups keep the owner they were logged by
 
 
