@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -91,12 +91,18 @@ def _summary(status: int, fields: dict[str, Any], fallback: str) -> str:
     return fallback
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
 def handle_http_exception(error: HTTPException):
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     fields = _field_errors(data.get("messages"))
     if status == 400 and "json" in (data.get("messages") or {}):
         message = "The request body is not valid JSON."
+    elif status == 413 and has_request_context() and request.max_content_length:
+        message = f"The request is larger than the {_megabytes(request.max_content_length)} accepted here."
     else:
         message = _summary(status, fields, data.get("message") or error.description or error.name)
     response = error_response(status, DEFAULT_CODES.get(status, "error"), message, fields)

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable, Iterable
+import re
+from typing import Any, Callable, Iterable
 
 from flask import Flask, g, jsonify, request
 from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields, validate
 from sqlalchemy import Engine, text
 
 from crm_shared import context, errors
@@ -13,13 +15,47 @@ from crm_shared.auth import TokenVerifier, bearer_token, public
 from crm_shared.settings import Settings
 
 CORRELATION_HEADER = "X-Correlation-ID"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class ErrorSchema(Schema):
+    """The one error shape (crm_shared.errors.body), as the OpenAPI document describes every error response."""
+
+    code = fields.String(required=True, metadata={"description": "stable, machine-readable reason"})
+    status = fields.Integer(required=True, metadata={"description": "the HTTP status"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for a person"})
+    errors = fields.Dict(required=True, metadata={"description": "per-field details"})
 
 
 class ServiceApi(Api):
-    """flask-smorest's Api answering errors in our one shape instead of its own."""
+    """flask-smorest's Api answering errors in our one shape instead of its own, and documenting that shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_decimal_string_properties)
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
+
+
+def _decimal_string_properties(_converter, field, **_kwargs) -> dict:
+    """A Decimal sent as a string ("12000.50") is documented as a string, not apispec's default number.
+
+    Its range stays in the document as numbers (JSON Schema applies them to numbers only); apispec would
+    otherwise copy the Decimal bounds, which JSON writes as strings: an invalid schema.
+    """
+    if not (isinstance(field, fields.Decimal) and field.as_string):
+        return {}
+    properties: dict = {"type": "string", "format": "decimal"}
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            if validator.min is not None:
+                properties["minimum"] = float(validator.min)
+            if validator.max is not None:
+                properties["maximum"] = float(validator.max)
+    return properties
 
 
 def create_service_app(
@@ -52,8 +88,42 @@ def create_service_app(
         api.register_blueprint(blueprint)
     errors.register(app)
     install_identity(app, TokenVerifier(settings.jwt_key_dir, settings.jwt_issuer, settings.jwt_audience))
+    install_text_guard(app)
     install_health(app, lambda: _database_answers(engine))
     return app
+
+
+def _unstorable_text(value: Any) -> bool:
+    """True if a string anywhere in value holds NUL or a lone surrogate: no UTF-8 text column can store them."""
+    if isinstance(value, str):
+        return "\x00" in value or _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unstorable_text(key) or _unstorable_text(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unstorable_text(item) for item in value)
+    return False
+
+
+def install_text_guard(app: Flask) -> None:
+    """Refuse (422) a request whose path, query or JSON body holds text the database cannot store.
+
+    JSON may escape any code point (\\u0000, a lone \\ud800), and PostgreSQL refuses NUL and invalid
+    UTF-8 in text; caught here, such input is the caller's mistake rather than a server error later.
+    """
+
+    @app.before_request
+    def refuse_unstorable_text():
+        parts = {"path": [request.path], "query": [value for values in request.args.lists() for value in values]}
+        if request.is_json:
+            parts["body"] = [request.get_json(silent=True)]
+        for where, values in parts.items():
+            if any(_unstorable_text(value) for value in values):
+                raise errors.APIError(
+                    422, "validation_failed",
+                    f"The request {where} holds a NUL character or an unpaired surrogate (\\u0000, \\ud800-\\udfff), "
+                    "which cannot be stored as text; remove it.",
+                    {where: ["Text may not contain NUL or unpaired surrogate characters."]},
+                )
 
 
 def install_identity(app: Flask, verifier: TokenVerifier) -> None:

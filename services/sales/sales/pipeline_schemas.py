@@ -9,7 +9,8 @@ from sales.opportunities import NAME_MAX, REASON_MAX, SOURCES, STATUSES
 from sales.schemas import AMOUNT, CURRENCY, OpportunitySchema
 
 QUANTITY = validate.Regexp(r"^\d{1,12}(\.\d{1,2})?$", error="A decimal string such as \"3\" or \"2.5\".")
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month such as 2027-01.")
+# Years 1900-2099: year 0000 is no date, and the month after 9999-12 none either.
+MONTH = validate.Regexp(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error="A month such as 2027-01 (years 1900-2099).")
 
 OPPORTUNITY_PROTECTED = {
     "stage": "Move the stage with POST /opportunities/{id}/stage.",
