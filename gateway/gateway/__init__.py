@@ -14,7 +14,7 @@ from crm_shared import context, errors
 from crm_shared.auth import TokenIssuer, TokenVerifier, ensure_key_pair
 from crm_shared.db import is_sqlite, make_engine, make_session_factory
 from crm_shared.settings import Settings
-from crm_shared.web import CORRELATION_HEADER, ServiceApi, install_health, install_identity
+from crm_shared.web import CORRELATION_HEADER, ServiceApi, install_health, install_identity, install_text_guard
 
 
 def _live_read_engine(engine: Engine) -> Engine:
@@ -96,6 +96,8 @@ def create_app(settings=None) -> Flask:
     openapi.install(app, merged)
     frontend.install(app, settings.web_app_dir)
     errors.register(app)
+    # Its own endpoints (login, users, teams) store text too; a proxied request meets the same guard at its service.
+    install_text_guard(app)
     install_identity(app, TokenVerifier(common.jwt_key_dir, common.jwt_issuer, common.jwt_audience))
     install_health(app, lambda: _database_answers(engine))
 

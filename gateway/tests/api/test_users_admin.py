@@ -224,3 +224,14 @@ def test_teams_are_listed_with_their_member_counts(client, admin, rep, add_user,
     assert client.get("/api/v1/users", headers=bearer(login("chief"))).status_code == 200
     refused = client.get("/api/v1/teams", headers=bearer(login("rep1")))
     assert refused.status_code == 403
+
+
+def test_a_name_with_a_nul_character_is_refused_before_anything_is_stored(client, admin, uow_factory):
+    _, headers = admin
+    before = outbox_events(uow_factory)
+    response = client.post("/api/v1/users", headers=headers, json={
+        "username": "nul.user", "password": "a long secret", "display_name": "Nul\u0000Name", "roles": ["sales_rep"]})
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["code"] == "validation_failed"
+    assert "NUL" in response.get_json()["message"]
+    assert outbox_events(uow_factory) == before
