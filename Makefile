@@ -13,14 +13,16 @@ FRONTEND_SOURCES := $(shell find gateway/web/src gateway/web/public -type f 2>/d
 	$(wildcard gateway/web/package.json gateway/web/package-lock.json gateway/web/index.html gateway/web/vite.config.js) \
 	gateway/web/build.sh
 JUNIT := test-artifacts/junit.xml
+JUNIT_LONG := test-artifacts/junit-long.xml
 PYTEST_ARGS ?=
 CONSTRAINTS_HEADER := \# Every third-party package, pinned: \`make constraints\` writes this file from .venv (pip freeze).
 
-.PHONY: help venv frontend run test test-fast test-web constraints clean
+.PHONY: help venv frontend run test test-long test-fast test-web constraints clean
 
 help:
 	@echo "make run        set up .venv, build the front-end, migrate, start every process (Ctrl-C stops them)"
 	@echo "make test       set up .venv, build the front-end, run the whole test suite"
+	@echo "make test-long  the long stage alone: faults, races, fuzzing, scale-out"
 	@echo "make test-fast  the Python suite without integration, e2e and browser tests (no front-end build)"
 	@echo "make test-web   the front-end's unit tests only"
 	@echo "make constraints  re-pin constraints.txt from what .venv has installed"
@@ -46,14 +48,25 @@ $(FRONTEND): $(FRONTEND_SOURCES) | $(STAMP)
 run: $(STAMP) $(FRONTEND)
 	@bash scripts/run.sh || [ $$? -eq 130 ]  # Ctrl-C is the normal way to stop it
 
-# Both runners always run; the target fails if either failed.
+# Three stages, each always run; the target fails if any failed: the front-end's tests, the Python suite
+# without the long tests, then the long stage (faults, races, fuzzing, scale-out: minutes each).
+# A stage that PYTEST_ARGS leaves without tests (pytest's exit 5) is not a failure.
 test: $(STAMP) $(FRONTEND)
 	@mkdir -p $(dir $(JUNIT))
 	@status=0; \
 	$(MAKE) --no-print-directory test-web || status=1; \
-	echo "$(BIN)/python -m pytest --junitxml=$(JUNIT) $(PYTEST_ARGS)"; \
-	$(BIN)/python -m pytest --junitxml=$(JUNIT) $(PYTEST_ARGS) || status=$$?; \
+	for stage in "not long:$(JUNIT)" "long:$(JUNIT_LONG)"; do \
+		marks="$${stage%%:*}"; junit="$${stage#*:}"; \
+		echo "$(BIN)/python -m pytest -m '$$marks' --junitxml=$$junit $(PYTEST_ARGS)"; \
+		$(BIN)/python -m pytest -m "$$marks" --junitxml=$$junit $(PYTEST_ARGS); code=$$?; \
+		[ $$code -eq 0 ] || [ $$code -eq 5 ] || status=$$code; \
+	done; \
 	exit $$status
+
+# The long stage alone.
+test-long: $(STAMP)
+	@mkdir -p $(dir $(JUNIT_LONG))
+	$(BIN)/python -m pytest -m long --junitxml=$(JUNIT_LONG) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration and not e2e and not browser" $(PYTEST_ARGS)

@@ -60,14 +60,15 @@ class RunningSystem:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     process_env: dict[str, str] = field(default_factory=dict)
 
-    def start(self, name: str) -> subprocess.Popen:
-        """Start one process of the Procfile, logging to its own file."""
-        with open(self.log_dir / f"{name}.log", "a", encoding="utf-8") as log:
+    def start(self, name: str, instance: int = 1) -> subprocess.Popen:
+        """Start one process of the Procfile, logging to its own file; instance 2, 3... runs one more beside it."""
+        key = name if instance == 1 else f"{name}.{instance}"
+        with open(self.log_dir / f"{key}.log", "a", encoding="utf-8") as log:
             process = subprocess.Popen(
                 ["bash", "-c", procfile_commands()[name]], env=self.process_env, cwd=REPO_ROOT,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
-        self.processes[name] = process
+        self.processes[key] = process
         return process
 
     def stop(self, name: str) -> None:
@@ -147,6 +148,10 @@ def running_system(tmp_path_factory):
         "CRM_DEMO_PASSWORD": DEMO_PASSWORD,
         "CRM_WEB_WORKERS": "2",
         "CRM_GATEWAY_WEB_WORKERS": "2",
+        # The concurrency tests race thousands of claims a minute per rep, far past a person's pace; the limits
+        # themselves are proved in services/leads/tests/api/test_request_limits.py.
+        "CRM_LEADS_CLAIMS_PER_MINUTE": "1000000",
+        "CRM_LEADS_POOL_VIEWS_PER_MINUTE": "1000000",
     }
     for name, (_package, port_variable) in SERVICES.items():
         env[port_variable] = str(ports[name])

@@ -33,12 +33,15 @@ DEFAULT_CODES = {
 class APIError(Exception):
     """An error a person can act on: HTTP status, stable code, message, and per-field details."""
 
-    def __init__(self, status: int, code: str, message: str, errors: dict[str, Any] | None = None):
+    def __init__(self, status: int, code: str, message: str, errors: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.errors = errors or {}
+        # Headers the answer needs beside the body, such as Retry-After on a 429.
+        self.headers = headers or {}
 
 
 class NotFound(APIError):
@@ -112,7 +115,10 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_api_error(error: APIError):
-    return error_response(error.status, error.code, error.message, error.errors)
+    response = error_response(error.status, error.code, error.message, error.errors)
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
 
 
 def handle_unexpected(error: Exception):

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.slow, pytest.mark.long]
 
 EDITS = 500
 

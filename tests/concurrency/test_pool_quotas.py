@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 import requests
 
-pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.long]
 
 AT_ONCE = 20
 

@@ -13,7 +13,7 @@ from fault_service import (
     CONSUMER, EVENT, change_widgets, queue_depth, rows_per_event, unpublished, wait_for, widgets,
 )
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.long]
 
 TOTAL = 3_000
 PER_UNIT_OF_WORK = 10

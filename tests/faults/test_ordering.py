@@ -19,7 +19,7 @@ from reporting.config import SERVICE, SERVICE_ROOT
 from reporting.db import fact_opportunities
 from reporting.handlers import HANDLERS
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.long]
 
 UPDATES = 50
 STAGES = ("qualification", "proposal", "negotiation")

@@ -13,7 +13,7 @@ from fault_service import (
     CONSUMER, EVENT, change_widgets, queue_depth, record_effect, rows_per_event, unpublished, wait_for,
 )
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.long]
 
 KILLED = -9  # Popen.returncode of a process ended by SIGKILL
 

@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from crm_shared.auth import ADMIN, SALES_MANAGER, SALES_REP, current_identity, require_roles
-from leads import service
+from leads import request_limits, service
 from leads.repository import LeadQuery
 from leads.schemas import (
     ClaimRequestSchema,
@@ -35,6 +35,7 @@ class Leads(MethodView):
     def get(self, args):
         """List leads: your pools' leads (contacts masked in public pools) and your own, or every lead for managers."""
         viewer = current_identity()
+        request_limits.count_pool_view(_uow(), viewer)
         owner = args.get("owner")
         query = LeadQuery(
             status=args.get("status"),
@@ -62,6 +63,7 @@ class ClaimLeads(MethodView):
     @require_roles(SALES_REP, SALES_MANAGER)
     def post(self, body):
         """Claim several pool leads at once: all of them or none."""
+        request_limits.count_claim(_uow(), current_identity())
         return {"items": service.claim_leads(_uow(), body["lead_ids"], current_identity())}
 
 
@@ -80,6 +82,7 @@ class ClaimLead(MethodView):
     @require_roles(SALES_REP, SALES_MANAGER)
     def post(self, lead_id):
         """Claim a pool lead; 409 if someone else got it first, or the refusing rule's code."""
+        request_limits.count_claim(_uow(), current_identity())
         return service.claim_leads(_uow(), [lead_id], current_identity())[0]
 
 
@@ -89,6 +92,7 @@ class RevealLead(MethodView):
     @require_roles(*SALES_ROLES)
     def post(self, lead_id):
         """Open a masked public pool lead in full; counts against your daily open quota once a day."""
+        request_limits.count_pool_view(_uow(), current_identity())
         return service.reveal_lead(_uow(), lead_id, current_identity())
 
 

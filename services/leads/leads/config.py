@@ -26,3 +26,26 @@ def business_day(moment: datetime):
     local = moment.astimezone(business_timezone())
     start = datetime.combine(local.date(), time(0), tzinfo=business_timezone()).astimezone(timezone.utc)
     return local.date(), start
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+@cache
+def pool_views_per_minute() -> int:
+    """Lead lists, searches, exports and reveals one user may ask for a minute (`CRM_LEADS_POOL_VIEWS_PER_MINUTE`)."""
+    return _positive_int("CRM_LEADS_POOL_VIEWS_PER_MINUTE", 300)
+
+
+@cache
+def claims_per_minute() -> int:
+    """Claim requests one user may make a minute (`CRM_LEADS_CLAIMS_PER_MINUTE`); the daily quotas still apply."""
+    return _positive_int("CRM_LEADS_CLAIMS_PER_MINUTE", 30)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 
 from crm_shared.db import NAMING_CONVENTION, BigId, UtcDateTime
+from crm_shared.rate_limit import rate_limit_table
 from leads.domain import Lead
 from leads.markets import Market, MarketConditions
 from leads.pools import Pool, PoolRules, PoolScope
@@ -210,3 +211,6 @@ from leads import db_recycling  # noqa: E402
 
 # Each pool's auto-distribution cursor lives in its own module; importing it adds its table here.
 from leads import db_distribution  # noqa: E402
+
+# Requests per user and window for pool viewing and claiming (leads/request_limits.py); rows locked while counted.
+rate_limits = rate_limit_table(metadata)

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from crm_shared.auth import ADMIN, SALES_MANAGER, SALES_REP, current_identity, require_roles
 from crm_shared.errors import APIError
-from leads import import_runner, import_service, search_service
+from leads import import_runner, import_service, request_limits, search_service
 from leads.exports import csv_stream, xlsx_stream
 from leads.imports import MAX_FILE_BYTES
 from leads.repository import LeadQuery
@@ -66,6 +66,7 @@ class SearchLeads(MethodView):
     @require_roles(*SALES_ROLES)
     def get(self, args):
         """Search the leads you may see: free text and filters, keyset pages (pass next_cursor back), capped count."""
+        request_limits.count_pool_view(_uow(), current_identity())
         return search_service.search_leads(_uow(), _search(args), current_identity())
 
 
@@ -78,6 +79,7 @@ class ExportLeads(MethodView):
     @require_roles(*SALES_ROLES)
     def get(self, args):
         """Download every lead a search finds as CSV or XLSX, masked as in the list, formulas neutralised."""
+        request_limits.count_pool_view(_uow(), current_identity())
         file_format = args.pop("format")
         pages = search_service.export_pages(_uow(), _search(args), current_identity())
         body = csv_stream(pages) if file_format == "csv" else xlsx_stream(pages)

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 
 from crm_shared.db import NAMING_CONVENTION, UtcDateTime
+from crm_shared.rate_limit import rate_limit_table
 from service_desk.domain import Ticket
 from service_desk.return_visits import ReturnVisit
 
@@ -156,13 +157,7 @@ return_visits = Table(
 
 # Fixed windows of public requests per key ("ip:<address>", "email:<address>"); rows are locked while counted,
 # so every process shares one count.
-public_rate_limits = Table(
-    "public_rate_limits",
-    metadata,
-    Column("key", String(300), primary_key=True),
-    Column("window_started_at", UtcDateTime(), nullable=False),
-    Column("count", Integer, nullable=False),
-)
+public_rate_limits = rate_limit_table(metadata, "public_rate_limits")
 
 
 def start_mappers() -> None:

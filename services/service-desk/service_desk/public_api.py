@@ -4,9 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from crm_shared.errors import APIError, error_response
+from crm_shared.errors import APIError
 from service_desk import public_service
-from service_desk.public_rate_limit import TooManyRequests
 from service_desk.public_schemas import (
     PUBLIC_BODY_MAX,
     PublicAcknowledgementSchema,
@@ -40,13 +39,6 @@ def cap_body_size():
     if request.content_length is not None and request.content_length > PUBLIC_BODY_MAX:
         raise APIError(413, "payload_too_large", f"A request body has at most {PUBLIC_BODY_MAX} bytes.")
     request.max_content_length = PUBLIC_BODY_MAX
-
-
-@public_blp.errorhandler(TooManyRequests)
-def too_many_requests(error: TooManyRequests):
-    response = error_response(error.status, error.code, error.message, error.errors)
-    response.headers["Retry-After"] = str(error.retry_after)
-    return response
 
 
 @public_blp.route("")

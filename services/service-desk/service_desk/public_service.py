@@ -9,12 +9,12 @@ from datetime import timedelta
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm_shared.envelope import utc_now
+from crm_shared.rate_limit import RateLimit
 from crm_shared.errors import APIError
 from crm_shared.versioning import VersionMismatch
 from service_desk import ticket_hooks
 from service_desk.config import public_request_limit
 from service_desk.domain import CUSTOMER, RATEABLE, Requester, Ticket, TicketMessage
-from service_desk.public_rate_limit import RateLimit
 from service_desk.service import RETRIES, UowFactory
 
 # Replies through the public view: enough for a conversation, not for a flood.

@@ -1,11 +1,12 @@
 """The service-desk unit of work: one transaction with the tickets, the customer replica and the outbox."""
 from crm_shared.directory import Directory
+from crm_shared.rate_limit import RateLimiter
 from crm_shared.uow import UnitOfWork
+from service_desk.db import public_rate_limits
 from service_desk.db_workflow import directory
 from service_desk.events import to_envelope
 from service_desk.ticket_events import NAMES_THE_OWNER
 from service_desk.kb_repository import Articles, ArticleSearch, Categories, Solutions, Votes
-from service_desk.public_rate_limit import PublicRateLimits
 from service_desk.repository import (
     KnownCustomerRepository,
     TicketHistoryRepository,
@@ -28,7 +29,7 @@ class ServiceDeskUnitOfWork(UnitOfWork):
         self.ticket_messages = TicketMessageRepository(self.session)
         self.ticket_numbers = TicketNumbers(self.session)
         self.return_visits = ReturnVisitRepository(self.session)
-        self.public_rate_limits = PublicRateLimits(self.session)
+        self.public_rate_limits = RateLimiter(self.session, public_rate_limits)
         self.kb_categories = Categories(self.session)
         self.kb_articles = Articles(self.session)
         self.kb_search = ArticleSearch(self.session)
