@@ -39,7 +39,8 @@ def _passwords():
 
 def _login_throttle() -> LoginThrottle:
     settings = current_app.extensions["crm.gateway_settings"]
-    limit = LoginLimit(settings.login_failure_limit, timedelta(seconds=settings.login_failure_window_seconds))
+    limit = LoginLimit(settings.login_failure_limit, timedelta(seconds=settings.login_failure_window_seconds),
+                       settings.login_address_failure_limit)
     # The address the connection came from: a header such as X-Forwarded-For is the client's to choose.
     return LoginThrottle(_uow(), limit, request.remote_addr)
 

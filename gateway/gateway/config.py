@@ -31,9 +31,10 @@ class GatewaySettings:
     live_poll_seconds: float = 0.2
     live_keepalive_seconds: float = 15.0
     live_max_clients: int = 24
-    # Failed logins allowed per username and per client address within the window; then 429 until it ends.
+    # Failed logins allowed per username, and (more) per client address, within the window; then 429 until it ends.
     login_failure_limit: int = 10
     login_failure_window_seconds: int = 15 * 60
+    login_address_failure_limit: int = 100
     web_app_dir: Path = WEB_APP_DIR
 
     @property
@@ -60,6 +61,7 @@ class GatewaySettings:
             live_max_clients=int(env.get("CRM_LIVE_MAX_CLIENTS", "24")),
             login_failure_limit=int(env.get("CRM_LOGIN_FAILURE_LIMIT", "10")),
             login_failure_window_seconds=int(env.get("CRM_LOGIN_FAILURE_WINDOW_SECONDS", "900")),
+            login_address_failure_limit=int(env.get("CRM_LOGIN_ADDRESS_FAILURE_LIMIT", "100")),
         )
 
     @classmethod

@@ -29,10 +29,21 @@ login_throttles = Table(
 
 @dataclass(frozen=True)
 class LoginLimit:
-    """At most `failures` failed logins per `window` for one username, and for one client address."""
+    """At most `failures` failed logins per `window` for one username, and `address_failures` for one client address.
+
+    An address gets more than a username: everyone in an office behind one NAT address shares its count, and
+    their mistyped passwords must not lock the whole office out; guessing at one account is still capped
+    by the username's own count.
+    """
 
     failures: int
     window: timedelta
+    address_failures: int | None = None
+
+    def for_key(self, key: str) -> int:
+        if key.startswith("address:") and self.address_failures is not None:
+            return self.address_failures
+        return self.failures
 
 
 class TooManyFailedLogins(APIError):
@@ -84,7 +95,7 @@ class LoginThrottle:
                 started, failures = row.window_started_at, row.failures
                 if now - started >= self.limit.window:
                     started, failures = now, 0
-                if failures >= self.limit.failures:
+                if failures >= self.limit.for_key(key):
                     wait = (started + self.limit.window - now).total_seconds()
                     raise TooManyFailedLogins(max(1, math.ceil(wait)))
                 counted.append((key, started, failures + 1))

@@ -10,6 +10,7 @@ from gateway.login_throttle import login_throttles
 
 LOGIN = "/api/v1/auth/login"
 LIMIT = 10
+ADDRESS_LIMIT = 100
 WINDOW_SECONDS = 15 * 60
 
 
@@ -60,7 +61,7 @@ def test_the_username_count_holds_whatever_address_the_guesses_come_from(client,
 
 def test_the_address_count_holds_whatever_usernames_it_tries(client, add_user):
     add_user("rep1")
-    for number in range(LIMIT):
+    for number in range(ADDRESS_LIMIT):
         fail(client, f"guess{number}", 1, address="192.0.2.50")
     assert_throttled(attempt(client, "rep1", "correct horse", address="192.0.2.50"))
     assert attempt(client, "rep1", "correct horse", address="192.0.2.51").status_code == 200
@@ -68,13 +69,23 @@ def test_the_address_count_holds_whatever_usernames_it_tries(client, add_user):
 
 def test_a_forwarded_for_header_does_not_change_the_address_counted(client, add_user):
     add_user("rep1")
-    for number in range(LIMIT):
+    for number in range(ADDRESS_LIMIT):
         response = attempt(client, f"guess{number}", address="192.0.2.60", **{"X-Forwarded-For": f"10.0.0.{number}"})
         assert response.status_code == 401
     assert_throttled(attempt(client, "rep1", "correct horse", address="192.0.2.60", **{"X-Forwarded-For": "10.9.9.9"}))
 
 
-def test_a_successful_login_forgets_the_usernames_failures_but_not_the_addresss(client, add_user):
+def test_an_office_behind_one_address_is_not_locked_out_by_its_peoples_typing_mistakes(client, add_user):
+    people = [f"clerk{number}" for number in range(3 * LIMIT)]
+    for person in people:
+        add_user(person)
+        fail(client, person, 1, address="192.0.2.80")
+    for person in people:
+        assert attempt(client, person, "correct horse", address="192.0.2.80").status_code == 200
+
+
+def test_a_successful_login_forgets_the_usernames_failures_but_not_the_addresss(make_gateway, add_user):
+    client = make_gateway(CRM_LOGIN_ADDRESS_FAILURE_LIMIT=str(LIMIT)).test_client()
     add_user("rep1")
     fail(client, "rep1", LIMIT - 1, address="192.0.2.70")
     assert attempt(client, "rep1", "correct horse", address="192.0.2.71").status_code == 200
@@ -116,6 +127,11 @@ def test_the_limit_and_window_come_from_the_settings(make_gateway, add_user):
     response = attempt(client, "rep1", "correct horse")
     assert response.status_code == 429
     assert 0 < int(response.headers["Retry-After"]) <= 60
+
+    client = make_gateway(CRM_LOGIN_ADDRESS_FAILURE_LIMIT="4").test_client()
+    for number in range(4):
+        fail(client, f"guess{number}", 1, address="192.0.2.90")
+    assert attempt(client, "rep1", "correct horse", address="192.0.2.90").status_code == 429
 
 
 def test_two_gateway_processes_share_one_count(make_gateway, add_user):
