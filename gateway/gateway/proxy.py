@@ -10,7 +10,7 @@ from crm_shared import context
 from crm_shared.auth import current_identity, public
 from crm_shared.errors import DEFAULT_CODES, APIError, error_response
 from crm_shared.web import CORRELATION_HEADER
-from gateway.routes import PUBLIC_RESOURCES, PUBLIC_WRITE_PATHS, ROUTES
+from gateway.routes import LARGE_UPLOADS, PUBLIC_RESOURCES, PUBLIC_WRITE_PATHS, ROUTES
 from gateway.upstream import Upstream
 
 FORWARDED_REQUEST_HEADERS = ("Authorization", "Content-Type", "Accept", "If-Match", "If-None-Match")
@@ -73,6 +73,10 @@ def forward_public_write(public_path: str, rest: str = "") -> Response:
 def _forward(resource: str, rest: str, public: bool = False) -> Response:
     service = ROUTES[resource]
     path = quote(f"/api/v1/{resource}" + (f"/{rest}" if rest else ""), safe=PATH_SAFE)
+    large_upload_cap = LARGE_UPLOADS.get((request.method, request.path))
+    if large_upload_cap is not None:
+        # Set before the body is read, so the larger cap is what the read enforces.
+        request.max_content_length = large_upload_cap
     upstream: Upstream = current_app.extensions["crm.upstream"]
     headers = forwarded_headers()
     if public:

@@ -54,6 +54,10 @@ PUBLIC_RESOURCES: frozenset[str] = frozenset({"track", "public"})
 # form. Its service validates and caps the input, rate-limits by the client address the gateway passes on, and
 # keys each request by a secret only its requester holds. Every other write below a public resource needs a token.
 PUBLIC_WRITE_PATHS: frozenset[str] = frozenset({"public/requests"})
+# Uploads larger than the gateway's usual 10 MB cap, by (method, path): the cap the owning service sets
+# for them (leads/imports.py: files of up to 50 MB, plus room for the form around it). The service still
+# refuses what is too large for it; the gateway only stops refusing it first.
+LARGE_UPLOADS: dict[tuple[str, str], int] = {("POST", "/api/v1/leads/imports"): 51 * 1024 * 1024}
 
 
 def owner_of(path: str) -> str | None:

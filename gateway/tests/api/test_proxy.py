@@ -119,3 +119,20 @@ def test_cookies_set_by_a_service_never_reach_another_callers_request(gateway, s
     gateway.get("/api/v1/leads", headers=tokens.headers("alice", ["sales_rep"]))
     gateway.get("/api/v1/leads/x", headers=tokens.headers("bob", ["sales_rep"]))
     assert "Cookie" not in services["leads"].calls[-1]["headers"]
+
+
+def test_a_lead_import_may_be_larger_than_other_requests_up_to_the_imports_own_cap(gateway, services, headers):
+    twelve_megabytes = b"company,contact_name\n" + b"x" * (12 * 1024 * 1024)
+    upload = {**headers, "Content-Type": "text/csv"}
+    forwarded = gateway.post("/api/v1/leads/imports", data=twelve_megabytes, headers=upload)
+    assert forwarded.status_code == 200
+    assert len(services["leads"].calls[-1]["body"]) == len(twelve_megabytes)
+
+    elsewhere = gateway.post("/api/v1/materials", data=twelve_megabytes, headers=upload)
+    assert elsewhere.status_code == 413
+    assert elsewhere.get_json()["code"] == "payload_too_large" and "10 MB" in elsewhere.get_json()["message"]
+
+    too_large = gateway.post("/api/v1/leads/imports", data=b"x" * (52 * 1024 * 1024), headers=upload)
+    assert too_large.status_code == 413
+    assert "51 MB" in too_large.get_json()["message"]
+    assert len(services["leads"].calls) == 1  # neither refused upload reached the service
