@@ -1,12 +1,14 @@
 """The event archive: every consumed envelope, appended once, replayed in the order things happened."""
 from __future__ import annotations
 
-from typing import Iterator
+from datetime import timedelta
+from functools import cache
+from typing import Iterator, Sequence
 
 from sqlalchemy import literal, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crm_shared.bulk import BulkInsert
 from crm_shared.envelope import Envelope, format_time, utc_now
 from reporting.db import event_archive
 
@@ -20,33 +22,39 @@ class EventArchive:
         self.session = session
 
     def append(self, envelope: Envelope) -> bool:
-        """Store the envelope; False if the archive already holds it (then nothing may count it again).
+        """Store the envelope; False if the archive already holds it (then nothing may count it again)."""
+        return envelope.id in self.append_all([envelope])
+
+    def append_all(self, envelopes: Sequence[Envelope]) -> set[str]:
+        """Store the envelopes in one statement; the ids of those the archive did not hold yet.
 
         The inbox already lets each event through once per consumer; this makes the archive itself the
-        guard, so a duplicate that reaches it another way (a replayed export, a second queue) counts once.
+        guard, so a duplicate that reaches it another way (a replayed export, a second queue, twice in one
+        batch) counts once.
         """
-        statement = (
-            self._insert()
-            .values(
-                event_id=envelope.id,
-                name=envelope.name,
-                occurred_at=envelope.occurred,
-                producer=envelope.producer,
-                actor=envelope.actor,
-                correlation_id=envelope.correlation_id,
-                causation_id=envelope.causation_id,
-                payload=envelope.payload,
-                received_at=utc_now(),
-            )
-            .on_conflict_do_nothing(index_elements=[event_archive.c.event_id])
-            .returning(event_archive.c.event_id)
-        )
-        # RETURNING, not rowcount: the row comes back only if this statement inserted it.
-        return self.session.execute(statement).first() is not None
-
-    def _insert(self):
-        dialect = self.session.get_bind().dialect.name
-        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(event_archive)
+        received = utc_now()
+        rows: dict[str, dict] = {}
+        for index, envelope in enumerate(envelopes):
+            if envelope.id in rows:
+                continue
+            rows[envelope.id] = {
+                "event_id": envelope.id,
+                "name": envelope.name,
+                "occurred_at": envelope.occurred,
+                "producer": envelope.producer,
+                "actor": envelope.actor,
+                "correlation_id": envelope.correlation_id,
+                "causation_id": envelope.causation_id,
+                "payload": envelope.payload,
+                # A microsecond apart in arrival order, so a replay breaks ties of occurred_at as they arrived.
+                "received_at": received + timedelta(microseconds=index),
+            }
+        if not rows:
+            return set()
+        statement, bulk = _append_statement(self.session.get_bind().dialect.name)
+        # Sorted by id so that concurrent appends take their locks in one order; RETURNING, not rowcount:
+        # a row comes back only if this statement inserted it.
+        return set(self.session.execute(statement, bulk.parameters([rows[key] for key in sorted(rows)])).scalars())
 
     def hold_appends(self) -> None:
         """Make appends by other transactions wait until this one ends; reads go on.
@@ -72,6 +80,13 @@ class EventArchive:
                 return
             last = batch[-1]
             after = (last.occurred_at, last.received_at, last.event_id)
+
+
+@cache
+def _append_statement(dialect: str):
+    bulk = BulkInsert(dialect, event_archive, [column.name for column in event_archive.c])
+    statement = bulk.statement.on_conflict_do_nothing(index_elements=[event_archive.c.event_id])
+    return statement.returning(event_archive.c.event_id), bulk
 
 
 def _envelope(row) -> Envelope:

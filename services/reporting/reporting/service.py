@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any, Callable, Mapping
 
 from crm_shared.auth import Identity
+from crm_shared.envelope import Envelope
 from reporting import dashboards, projections
 from reporting.config import reporting_time_zone
 from reporting.periods import InvalidParameter, Period, period_from_query, today_in
@@ -38,9 +39,15 @@ def rebuild_read_models(uow_factory: UowFactory, batch_size: int = 1000) -> int:
         uow.archive.hold_appends()
         projections.clear(uow.session)
         replayed = 0
+        chunk: list[Envelope] = []
+        # Projected a chunk at a time, set-based, as the live worker does a delivered batch.
         for envelope in uow.archive.replay(batch_size):
-            projections.apply(envelope, uow.session)
-            replayed += 1
+            chunk.append(envelope)
+            if len(chunk) == batch_size:
+                projections.project(chunk, uow.session)
+                replayed, chunk = replayed + len(chunk), []
+        projections.project(chunk, uow.session)
+        replayed += len(chunk)
         uow.commit()
     return replayed
 

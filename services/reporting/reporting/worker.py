@@ -7,7 +7,8 @@ from reporting.schedule_service import schedule_jobs
 from reporting.uow import ReportingUnitOfWork
 
 # Events projected per transaction: the read models take thousands of events a second, and a commit per
-# event would cap the worker near the database's commit rate (crm_shared.bus.consumer.EventConsumer).
+# event would cap the worker near the database's commit rate (crm_shared.bus.consumer.EventConsumer). Each
+# batch is archived, marked and projected set-based (handlers.record_all): a few statements per batch.
 CONSUMER_BATCH_SIZE = 200
 
 

@@ -1,12 +1,15 @@
 """The registry of read models: add a projection module and list it in PROJECTIONS, nothing else."""
 from __future__ import annotations
 
+from typing import Iterable
+
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from crm_shared.envelope import Envelope
 from reporting.projections import channel_stats, lead_facts, people, sales_facts, ticket_facts
 from reporting.projections.base import Projection
+from reporting.projections.changes import Changes
 
 PROJECTIONS: tuple[Projection, ...] = (
     people.PROJECTION,
@@ -22,12 +25,24 @@ def consumed_events() -> list[str]:
     return sorted({name for projection in PROJECTIONS for name in projection.handlers})
 
 
-def apply(envelope: Envelope, session: Session) -> None:
-    """Project one event onto every read model that cares about it, in the caller's transaction."""
+def apply(envelope: Envelope, changes: Changes) -> None:
+    """Add what one event does to every read model that cares about it to the batch's changes."""
     for projection in PROJECTIONS:
         handler = projection.handlers.get(envelope.name)
         if handler is not None:
-            handler(envelope, session)
+            handler(envelope, changes)
+
+
+def project(envelopes: Iterable[Envelope], session: Session) -> None:
+    """Project the events, in this order, onto every read model, in the caller's transaction.
+
+    Set-based: the batch's changes are folded per table and row, then written a statement per table
+    (see projections/changes.py), which leaves what projecting them one after the other would.
+    """
+    changes = Changes()
+    for envelope in envelopes:
+        apply(envelope, changes)
+    changes.write(session)
 
 
 def clear(session: Session) -> None:

@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from sqlalchemy import Table
-from sqlalchemy.orm import Session
 
 from crm_shared.envelope import Envelope
+from reporting.projections.changes import Changes
 
-# Applies one event to a read model inside the caller's transaction. Live consumption and the
-# rebuild call the same functions, so a read model rebuilt from the archive equals the live one.
-Apply = Callable[[Envelope, Session], None]
+# Describes what one event does to a read model, in the batch's changes (written together later).
+# Live consumption and the rebuild call the same functions, so a read model rebuilt from the archive
+# equals the live one.
+Apply = Callable[[Envelope, Changes], None]
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,16 @@
 """Read model `channel_stats`: the funnel per acquisition channel, counted from the thin-flow events."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_shared.envelope import Envelope
 from reporting import events
 from reporting.db import channel_stats
 from reporting.projections.base import Projection
+from reporting.projections.changes import Changes
 
 COUNTERS = ("leads_created", "leads_claimed", "leads_converted", "customers", "tickets")
 
@@ -37,32 +36,19 @@ def counter_for(envelope: Envelope) -> tuple[str, str]:
     return channel, COUNTER_OF_EVENT[envelope.name]
 
 
-def count(envelope: Envelope, session: Session) -> None:
-    """Add one to the event's counter of its channel."""
-    channel, counter = counter_for(envelope)
-    increment(session, channel, counter, envelope.occurred)
+def count(envelope: Envelope, changes: Changes) -> None:
+    """Add one to the event's counter of its channel.
 
-
-def increment(session: Session, channel: str, counter: str, at: datetime) -> None:
-    """Atomically add one to `counter` of `channel`, creating the row on its first event.
-
-    A single UPSERT, never read-modify-write: concurrent workers serialise on the row (or on the
-    primary key while the row is new) inside the database, so no increment is lost. `updated_at`
-    is the time of the newest event counted, which a rebuild reproduces exactly.
+    An UPSERT, never read-modify-write: concurrent workers serialise on the row (or on the primary key
+    while the row is new) inside the database, so no increment is lost. Every counter is added to (the
+    others by 0), so all the channels of a batch go in one statement. `updated_at` is the time of the
+    newest event counted, which a rebuild reproduces exactly.
     """
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(channel_stats).values(
-        channel=channel, **{**dict.fromkeys(COUNTERS, 0), counter: 1}, updated_at=at
-    )
-    newer = statement.excluded.updated_at
-    statement = statement.on_conflict_do_update(
-        index_elements=[channel_stats.c.channel],
-        set_={
-            counter: channel_stats.c[counter] + 1,
-            "updated_at": case((newer > channel_stats.c.updated_at, newer), else_=channel_stats.c.updated_at),
-        },
-    )
-    session.execute(statement)
+    channel, counter = counter_for(envelope)
+    add = dict.fromkeys(COUNTERS, 0)
+    add[counter] = 1
+    at = envelope.occurred
+    changes.upsert(channel_stats, {"channel": channel}, at, add=add, latest={"updated_at": at})
 
 
 def rows(session: Session) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""How a fact row takes an event: one UPSERT that is right whatever order the events of a record arrive in.
+"""How a fact row takes events: rules that are right whatever order the events of a record arrive in,
+and the fold that applies a whole batch of them per row in one statement.
 
 Each event says, for the columns it knows, how they combine with what the row holds:
 - `state`: the record's current state (status, owner, stage...): taken only from an event that happened
@@ -10,71 +11,217 @@ Each event says, for the columns it knows, how they combine with what the row ho
 - `earliest` / `latest`: the minimum or maximum of all values seen (first response, last resolution);
 - `add`: counters and sums added to (payments against an installment, breaches).
 Every kind combines the same whichever event comes first, so a reordered stream gives the same row.
-Duplicates never reach here twice: the archive takes each event once (handlers.record).
+Duplicates never reach here twice: the archive takes each event once (handlers.record_all).
+
+A batch folds the events of one row in memory (`Fold`) into the row an INSERT would write and one
+`ON CONFLICT DO UPDATE` whose SET reads only that row (`excluded`) and the stored one, so a single
+multi-row statement per table does what applying the events one after the other would. Where two events
+of a row cannot be folded into one such update (a column one event takes as `latest` and another as
+`earliest`, or two `state` events naming different columns), the later one starts a second fold of
+that row, written by a second statement after the first.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, Mapping
 
 from sqlalchemy import Table, and_, case, or_
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
+from crm_shared.bulk import BulkInsert
 from crm_shared.envelope import parse_time
 
 EMPTY: Mapping[str, Any] = {}
 
+# The kinds an update applies per column, besides the guarded groups.
+FIRST, EARLIEST, LATEST, ADD = "first", "earliest", "latest", "add"
 
-def upsert_fact(
-    session: Session,
-    table: Table,
-    key: Mapping[str, Any],
-    at: datetime,
-    *,
-    state: Mapping[str, Any] = EMPTY,
-    first: Mapping[str, Any] = EMPTY,
-    earliest: Mapping[str, Any] = EMPTY,
-    latest: Mapping[str, Any] = EMPTY,
-    add: Mapping[str, Any] = EMPTY,
-    guarded: Mapping[str, Mapping[str, Any]] = EMPTY,
-    defaults: Mapping[str, Any] = EMPTY,
-) -> None:
-    """Insert the fact row or combine the event into it (see the module's docstring)."""
-    build = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    groups = {**guarded, "state_at": state} if "state_at" in table.c else dict(guarded)
-    values = {**defaults, **first, **earliest, **latest, **add, **key}
-    for guard, columns in groups.items():
-        values.update(columns)
-        values[guard] = at if columns else None
-    statement = build(table).values(values)
+# A column the fold cannot know the stored default of (not a plain literal): never folded into.
+_UNKNOWN = object()
+
+
+def fact_groups(table: Table, state: Mapping[str, Any], guarded: Mapping[str, Mapping[str, Any]]) -> dict:
+    """The guarded groups of one event: its `guarded` ones, and `state` under `state_at` where the table has it."""
+    return {**guarded, "state_at": state} if "state_at" in table.c else dict(guarded)
+
+
+class Fold:
+    """The events of one fact row, folded: the row they write into an empty table one after another
+    (`row`), and what the one update that does what they did to a stored row is made of.
+
+    Invariant: for every column the update sets, `row` holds the value the update takes from `excluded`
+    (the winning event's values and time for a guarded group, the first, least, greatest value or the sum
+    for the other kinds), so the statement needs nothing but the row.
+    """
+
+    __slots__ = ("table", "row", "guards", "ops", "kinds")
+
+    def __init__(self, table: Table, key: Mapping[str, Any], at: datetime, groups: Mapping[str, Mapping[str, Any]],
+                 first: Mapping[str, Any], earliest: Mapping[str, Any], latest: Mapping[str, Any],
+                 add: Mapping[str, Any], defaults: Mapping[str, Any]):
+        self.table = table
+        row = {**defaults, **first, **earliest, **latest, **add, **key}
+        self.guards: dict[str, tuple[str, ...]] = {}
+        # Column -> how the update sets it: a guard's name for a group's columns, else FIRST, EARLIEST...
+        self.kinds: dict[str, str] = {}
+        for guard, columns in groups.items():
+            row.update(columns)
+            if columns:
+                row[guard] = at
+                self.guards[guard] = tuple(columns)
+                self.kinds.update(dict.fromkeys(columns, guard))
+            else:
+                row[guard] = None
+        self.ops: dict[str, str] = {}
+        for kind, values in ((FIRST, first), (EARLIEST, earliest), (LATEST, latest), (ADD, add)):
+            for column, value in values.items():
+                if value is not None:
+                    self.ops[column] = self.kinds[column] = kind
+        self.row = row
+
+    def absorb(self, at: datetime, groups: Mapping[str, Mapping[str, Any]], first: Mapping[str, Any],
+               earliest: Mapping[str, Any], latest: Mapping[str, Any], add: Mapping[str, Any]) -> bool:
+        """Fold a later event of the same row in; False (and nothing changed) if one update cannot do both."""
+        if not self._can_absorb(groups, ((FIRST, first), (EARLIEST, earliest), (LATEST, latest), (ADD, add))):
+            return False
+        row, kinds = self.row, self.kinds
+        for guard, columns in groups.items():
+            if not columns:
+                continue
+            held = row.get(guard)
+            if held is None or at >= held:
+                row.update(columns)
+                row[guard] = at
+                if guard not in self.guards:
+                    self.guards[guard] = tuple(columns)
+                    kinds.update(dict.fromkeys(columns, guard))
+        for kind, values in ((FIRST, first), (EARLIEST, earliest), (LATEST, latest), (ADD, add)):
+            for column, value in values.items():
+                if value is not None:
+                    row[column] = _COMBINE[kind](row[column] if column in row else self._absent(column), value)
+                    self.ops[column] = kinds[column] = kind
+        return True
+
+    def _can_absorb(self, groups, changes) -> bool:
+        kinds = self.kinds
+        for guard, columns in groups.items():
+            if not columns:
+                continue
+            held = self.guards.get(guard)
+            if held is not None:
+                # Different columns under one guard: which columns a stored row takes depends on its own
+                # time, so no single update matches.
+                if held != tuple(columns):
+                    return False
+            elif any(column in kinds for column in columns):
+                return False
+        for kind, values in changes:
+            for column, value in values.items():
+                if value is None:
+                    continue
+                held = kinds.get(column)
+                if held == kind:
+                    continue
+                if held is not None:
+                    return False
+                # A column the update does not set yet: the row's value must be what this kind makes of it
+                # (the value itself), or the row and the update would part.
+                current = self.row[column] if column in self.row else self._absent(column)
+                if current is _UNKNOWN or not _STARTS[kind](current, value):
+                    return False
+        return True
+
+    def _absent(self, column: str) -> Any:
+        return absent_values(self.table).get(column)
+
+    def shape(self) -> tuple:
+        """What the statement writing this fold depends on: its columns and its update."""
+        return tuple(sorted(self.row)), tuple(sorted(self.guards.items())), tuple(sorted(self.ops.items()))
+
+
+def _first(current, value):
+    return current if current is not None else value
+
+
+def _earliest(current, value):
+    return value if current is None or value < current else current
+
+
+def _latest(current, value):
+    return value if current is None or value > current else current
+
+
+def _add(current, value):
+    return None if current is None else current + value
+
+
+_COMBINE = {FIRST: _first, EARLIEST: _earliest, LATEST: _latest, ADD: _add}
+
+# Whether the kind applied to `current` gives `value` back, the condition for a column to join an update.
+_STARTS = {
+    FIRST: lambda current, value: current is None or current == value,
+    EARLIEST: lambda current, value: current is None or value <= current,
+    LATEST: lambda current, value: current is None or value >= current,
+    ADD: lambda current, value: current is not None and current == 0,
+}
+
+
+@cache
+def absent_values(table: Table) -> dict[str, Any]:
+    """What a column not written by an INSERT holds: its literal server default, else NULL."""
+    values: dict[str, Any] = {}
+    for column in table.c:
+        if column.default is not None:
+            values[column.name] = _UNKNOWN
+        elif column.server_default is not None:
+            literal = getattr(column.server_default, "arg", None)
+            if not isinstance(literal, str):
+                values[column.name] = _UNKNOWN
+            else:
+                try:
+                    values[column.name] = int(literal)
+                except ValueError:
+                    values[column.name] = literal
+    return values
+
+
+@cache
+def upsert_statement(dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...], guards: tuple,
+                     ops: tuple) -> tuple[Any, BulkInsert]:
+    """The one INSERT ... ON CONFLICT of rows folded to this shape, built once and run with each batch's rows."""
+    bulk = BulkInsert(dialect, table, columns)
+    statement = bulk.statement
     new = statement.excluded
     current = table.c
     updates: dict[str, Any] = {}
-    for guard, columns in groups.items():
-        if not columns:
-            continue
+    for guard, guarded in guards:
         newer = or_(new[guard] >= current[guard], current[guard].is_(None))
-        for column in columns:
+        for column in guarded:
             updates[column] = case((newer, new[column]), else_=current[column])
         updates[guard] = case((newer, new[guard]), else_=current[guard])
-    for column, value in first.items():
-        if value is not None:
+    for column, kind in ops:
+        if kind == FIRST:
             updates[column] = case((current[column].is_(None), new[column]), else_=current[column])
-    for column, value in earliest.items():
-        if value is not None:
+        elif kind == EARLIEST:
             updates[column] = _pick(current[column], new[column], lambda a, b: b < a)
-    for column, value in latest.items():
-        if value is not None:
+        elif kind == LATEST:
             updates[column] = _pick(current[column], new[column], lambda a, b: b > a)
-    for column, value in add.items():
-        if value is not None:
+        else:
             updates[column] = current[column] + new[column]
-    if not updates:
-        session.execute(statement.on_conflict_do_nothing())
-        return
-    session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
+    if updates:
+        statement = statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    # RETURNING the key: on SQLite it makes SQLAlchemy send the rows as one multi-row VALUES.
+    return statement.returning(*(table.c[column] for column in key)), bulk
+
+
+@cache
+def insert_ignoring_statement(dialect: str, table: Table, columns: tuple[str, ...]) -> tuple[Any, BulkInsert]:
+    """INSERT rows, skipping any that clash with a row already there."""
+    bulk = BulkInsert(dialect, table, columns)
+    return bulk.statement.on_conflict_do_nothing().returning(*table.primary_key.columns), bulk
 
 
 def _pick(current, new, new_wins):
@@ -102,10 +249,8 @@ def moment(value: Any) -> datetime | None:
         return None
 
 
-def day(value: Any):
+def day(value: Any) -> date | None:
     """A calendar date from a payload ("2026-11-27"), or None."""
-    from datetime import date
-
     if not isinstance(value, str) or not value:
         return None
     try:

@@ -1,14 +1,12 @@
 """Read models `fact_leads`, `fact_pool_moves` and the lead half of `fact_follow_ups`, from the lead pool's events."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from crm_shared.envelope import Envelope
-from crm_shared.db import insert_ignoring_duplicates
 from reporting import events
 from reporting.db import fact_follow_ups, fact_leads, fact_pool_moves
 from reporting.projections.base import Projection
-from reporting.projections.facts import moment, text, upsert_fact
+from reporting.projections.changes import Changes
+from reporting.projections.facts import moment, text
 
 
 def _describing(payload) -> dict:
@@ -22,23 +20,21 @@ def _describing(payload) -> dict:
     }
 
 
-def _lead(session: Session, envelope: Envelope, first=None, **changes) -> None:
+def _lead(changes: Changes, envelope: Envelope, first=None, **rules) -> None:
     payload = envelope.payload
-    upsert_fact(
-        session,
+    changes.upsert(
         fact_leads,
         {"lead_id": payload["lead_id"]},
         envelope.occurred,
         first={**_describing(payload), **(first or {})},
         defaults={"status": "pool"},
-        **changes,
+        **rules,
     )
 
 
-def _pool_move(session: Session, envelope: Envelope, direction: str, kind: str, owner_id, at) -> None:
+def _pool_move(changes: Changes, envelope: Envelope, direction: str, kind: str, owner_id, at) -> None:
     payload = envelope.payload
-    insert_ignoring_duplicates(
-        session,
+    changes.insert_ignoring_duplicates(
         fact_pool_moves,
         [
             {
@@ -57,27 +53,27 @@ def _pool_move(session: Session, envelope: Envelope, direction: str, kind: str, 
     )
 
 
-def created(envelope: Envelope, session: Session) -> None:
+def created(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     at = moment(payload.get("created_at")) or envelope.occurred
-    _lead(session, envelope, first={"created_at": at}, state={"status": "pool", "owner_id": None, "pool_id": payload.get("pool_id")})
-    _pool_move(session, envelope, "in", "created", None, at)
+    _lead(changes, envelope, first={"created_at": at}, state={"status": "pool", "owner_id": None, "pool_id": payload.get("pool_id")})
+    _pool_move(changes, envelope, "in", "created", None, at)
 
 
 def taken(kind: str):
     """A rep claimed the lead, or a pool admin distributed it: it has an owner and left the pool."""
 
-    def apply(envelope: Envelope, session: Session) -> None:
+    def apply(envelope: Envelope, changes: Changes) -> None:
         payload = envelope.payload
         at = moment(payload.get(f"{kind}_at")) or envelope.occurred
         _lead(
-            session,
+            changes,
             envelope,
             first={"customer_id": payload.get("customer_id")},
             state={"status": "claimed", "owner_id": payload.get("owner_id"), "pool_id": None},
             latest={"claimed_at": at},
         )
-        _pool_move(session, envelope, "out", kind, payload.get("owner_id"), at)
+        _pool_move(changes, envelope, "out", kind, payload.get("owner_id"), at)
 
     return apply
 
@@ -85,33 +81,32 @@ def taken(kind: str):
 def left(kind: str):
     """The lead went back to a public pool: returned by its rep, or recycled by a rule."""
 
-    def apply(envelope: Envelope, session: Session) -> None:
+    def apply(envelope: Envelope, changes: Changes) -> None:
         payload = envelope.payload
         at = moment(payload.get(f"{kind}_at")) or envelope.occurred
         _lead(
-            session,
+            changes,
             envelope,
             state={"status": kind, "owner_id": None, "pool_id": payload.get("pool_id")},
             latest={"left_at": at},
         )
-        _pool_move(session, envelope, "in", kind, payload.get("previous_owner_id"), at)
+        _pool_move(changes, envelope, "in", kind, payload.get("previous_owner_id"), at)
 
     return apply
 
 
-def converted(envelope: Envelope, session: Session) -> None:
+def converted(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     at = moment(payload.get("converted_at")) or envelope.occurred
     _lead(
-        session, envelope, first={"converted_at": at}, state={"status": "converted", "owner_id": payload.get("owner_id"), "pool_id": None}
+        changes, envelope, first={"converted_at": at}, state={"status": "converted", "owner_id": payload.get("owner_id"), "pool_id": None}
     )
 
 
-def merged(envelope: Envelope, session: Session) -> None:
+def merged(envelope: Envelope, changes: Changes) -> None:
     # The merged-away lead is gone; the surviving one keeps its own row.
     payload = envelope.payload
-    upsert_fact(
-        session,
+    changes.upsert(
         fact_leads,
         {"lead_id": payload["merged_lead_id"]},
         envelope.occurred,
@@ -120,11 +115,10 @@ def merged(envelope: Envelope, session: Session) -> None:
     )
 
 
-def follow_up_logged(envelope: Envelope, session: Session) -> None:
+def follow_up_logged(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     at = moment(payload.get("logged_at")) or envelope.occurred
-    insert_ignoring_duplicates(
-        session,
+    changes.insert_ignoring_duplicates(
         fact_follow_ups,
         [
             {
@@ -137,7 +131,7 @@ def follow_up_logged(envelope: Envelope, session: Session) -> None:
             }
         ],
     )
-    _lead(session, envelope, add={"follow_ups": 1}, earliest={"first_follow_up_at": at})
+    _lead(changes, envelope, add={"follow_ups": 1}, earliest={"first_follow_up_at": at})
 
 
 PROJECTION = Projection(

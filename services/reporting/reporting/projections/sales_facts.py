@@ -3,11 +3,6 @@
 customer half of `fact_follow_ups`), from the sales service's events."""
 from __future__ import annotations
 
-from typing import Callable
-
-from sqlalchemy.orm import Session
-
-from crm_shared.db import insert_ignoring_duplicates
 from crm_shared.envelope import Envelope
 from reporting import events
 from reporting.db import (
@@ -24,7 +19,8 @@ from reporting.db import (
     fact_targets,
 )
 from reporting.projections.base import Apply, Projection
-from reporting.projections.facts import day, money, moment, text, upsert_fact
+from reporting.projections.changes import Changes
+from reporting.projections.facts import day, money, moment, text
 
 
 def _at(envelope: Envelope, key: str):
@@ -33,10 +29,9 @@ def _at(envelope: Envelope, key: str):
 
 # --- customers -------------------------------------------------------------------------------------
 
-def customer_created(envelope: Envelope, session: Session) -> None:
+def customer_created(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    upsert_fact(
-        session,
+    changes.upsert(
         fact_customers,
         {"customer_id": payload["customer_id"]},
         envelope.occurred,
@@ -49,10 +44,9 @@ def customer_created(envelope: Envelope, session: Session) -> None:
     )
 
 
-def customer_updated(envelope: Envelope, session: Session) -> None:
+def customer_updated(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    upsert_fact(
-        session,
+    changes.upsert(
         fact_customers,
         {"customer_id": payload["customer_id"]},
         envelope.occurred,
@@ -67,11 +61,10 @@ def customer_updated(envelope: Envelope, session: Session) -> None:
     )
 
 
-def customer_owner_moved(envelope: Envelope, session: Session) -> None:
+def customer_owner_moved(envelope: Envelope, changes: Changes) -> None:
     """The customer changed hands (owner_changed) or went back to the public pool (returned: no owner)."""
     payload = envelope.payload
-    upsert_fact(
-        session,
+    changes.upsert(
         fact_customers,
         {"customer_id": payload["customer_id"]},
         envelope.occurred,
@@ -82,7 +75,7 @@ def customer_owner_moved(envelope: Envelope, session: Session) -> None:
 
 # --- opportunities and orders ----------------------------------------------------------------------
 
-def opportunity(envelope: Envelope, session: Session) -> None:
+def opportunity(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     name = envelope.name
     state = {
@@ -105,8 +98,7 @@ def opportunity(envelope: Envelope, session: Session) -> None:
         state["status"] = "open"  # a closed deal changes no more, so any other event is about an open one
     if name == events.OPPORTUNITY_OPENED:
         first["opened_at"] = _at(envelope, "opened_at")
-    upsert_fact(
-        session,
+    changes.upsert(
         fact_opportunities,
         {"opportunity_id": payload["opportunity_id"]},
         envelope.occurred,
@@ -117,7 +109,7 @@ def opportunity(envelope: Envelope, session: Session) -> None:
     )
 
 
-def order(envelope: Envelope, session: Session) -> None:
+def order(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     cancelled = envelope.name == events.ORDER_CANCELLED
     first = {
@@ -132,15 +124,15 @@ def order(envelope: Envelope, session: Session) -> None:
     if not cancelled:
         first["placed_at"] = _at(envelope, "placed_at")
     state = {"status": "cancelled", "cancelled_at": _at(envelope, "cancelled_at")} if cancelled else {"status": "placed"}
-    upsert_fact(
-        session, fact_orders, {"order_id": payload["order_id"]}, envelope.occurred,
+    changes.upsert(
+        fact_orders, {"order_id": payload["order_id"]}, envelope.occurred,
         first=first, state=state, defaults={"status": "placed"},
     )
 
 
 # --- contracts, plans, payments --------------------------------------------------------------------
 
-def contract(envelope: Envelope, session: Session) -> None:
+def contract(envelope: Envelope, changes: Changes) -> None:
     """Every contract event carries the contract's status and amount after the change."""
     payload = envelope.payload
     first = {"order_id": payload.get("order_id"), "customer_id": payload.get("customer_id"), "title": text(payload.get("title"), 300)}
@@ -148,8 +140,7 @@ def contract(envelope: Envelope, session: Session) -> None:
         first["drafted_at"] = _at(envelope, "drafted_at")
     if envelope.name == events.CONTRACT_SIGNED:
         first["signed_at"] = _at(envelope, "at")
-    upsert_fact(
-        session,
+    changes.upsert(
         fact_contracts,
         {"contract_id": payload["contract_id"]},
         envelope.occurred,
@@ -165,13 +156,12 @@ def contract(envelope: Envelope, session: Session) -> None:
     )
 
 
-def payment_plan(envelope: Envelope, session: Session) -> None:
+def payment_plan(envelope: Envelope, changes: Changes) -> None:
     """A plan was made or revised: its installments as planned now; a revision closes or voids others."""
     payload = envelope.payload
     at = envelope.occurred
     for installment in payload.get("installments") or []:
-        upsert_fact(
-            session,
+        changes.upsert(
             fact_installments,
             {"installment_id": installment["installment_id"]},
             at,
@@ -188,17 +178,16 @@ def payment_plan(envelope: Envelope, session: Session) -> None:
         )
     for status, key in (("closed", "closed_installment_ids"), ("voided", "voided_installment_ids")):
         for installment_id in payload.get(key) or []:
-            upsert_fact(
-                session, fact_installments, {"installment_id": installment_id}, at,
+            changes.upsert(
+                fact_installments, {"installment_id": installment_id}, at,
                 first={"contract_id": payload.get("contract_id"), "customer_id": payload.get("customer_id")},
                 state={"status": status}, defaults={"status": status},
             )
 
 
-def payment_received(envelope: Envelope, session: Session) -> None:
+def payment_received(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    insert_ignoring_duplicates(
-        session,
+    changes.insert_ignoring_duplicates(
         fact_payments,
         [
             {
@@ -213,18 +202,18 @@ def payment_received(envelope: Envelope, session: Session) -> None:
         ],
     )
     for share in payload.get("installments") or []:
-        upsert_fact(
-            session, fact_installments, {"installment_id": share["installment_id"]}, envelope.occurred,
+        changes.upsert(
+            fact_installments, {"installment_id": share["installment_id"]}, envelope.occurred,
             first={"contract_id": payload.get("contract_id"), "customer_id": payload.get("customer_id")},
             add={"paid_amount": money(share.get("amount"))}, defaults={"status": "planned"},
         )
 
 
-def refund_voids_installments(envelope: Envelope, session: Session) -> None:
+def refund_voids_installments(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     for installment_id in payload.get("voided_installment_ids") or []:
-        upsert_fact(
-            session, fact_installments, {"installment_id": installment_id}, envelope.occurred,
+        changes.upsert(
+            fact_installments, {"installment_id": installment_id}, envelope.occurred,
             first={"contract_id": payload.get("contract_id"), "customer_id": payload.get("customer_id")},
             state={"status": "voided"}, defaults={"status": "voided"},
         )
@@ -232,13 +221,13 @@ def refund_voids_installments(envelope: Envelope, session: Session) -> None:
 
 # --- invoices, refunds, expenses, targets ---------------------------------------------------------------
 
-def invoice(envelope: Envelope, session: Session) -> None:
+def invoice(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     first = {"contract_id": payload.get("contract_id"), "customer_id": payload.get("customer_id"), "kind": text(payload.get("kind"), 20)}
     if envelope.name == events.INVOICE_REQUESTED:
         first["requested_at"] = _at(envelope, "at")
-    upsert_fact(
-        session, fact_invoices, {"invoice_id": payload["invoice_id"]}, envelope.occurred,
+    changes.upsert(
+        fact_invoices, {"invoice_id": payload["invoice_id"]}, envelope.occurred,
         first=first,
         state={
             "status": text(payload.get("status"), 20) or "requested",
@@ -250,7 +239,7 @@ def invoice(envelope: Envelope, session: Session) -> None:
     )
 
 
-def refund(envelope: Envelope, session: Session) -> None:
+def refund(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     first = {"contract_id": payload.get("contract_id"), "customer_id": payload.get("customer_id")}
     if envelope.name == events.REFUND_REQUESTED:
@@ -262,17 +251,16 @@ def refund(envelope: Envelope, session: Session) -> None:
     }
     if envelope.name == events.REFUND_COMPLETED:
         state["completed_at"] = _at(envelope, "at")
-    upsert_fact(
-        session, fact_refunds, {"refund_id": payload["refund_id"]}, envelope.occurred,
+    changes.upsert(
+        fact_refunds, {"refund_id": payload["refund_id"]}, envelope.occurred,
         first=first, state=state, defaults={"status": "requested"},
     )
     if envelope.name == events.REFUND_APPROVED:
-        refund_voids_installments(envelope, session)
+        refund_voids_installments(envelope, changes)
     if envelope.name == events.REFUND_COMPLETED and payload.get("payment_id"):
         # The money returned is a negative payment in sales, published only as part of the refund.
         amount = money(payload.get("amount"))
-        insert_ignoring_duplicates(
-            session,
+        changes.insert_ignoring_duplicates(
             fact_payments,
             [
                 {
@@ -288,10 +276,10 @@ def refund(envelope: Envelope, session: Session) -> None:
         )
 
 
-def expense(envelope: Envelope, session: Session) -> None:
+def expense(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    upsert_fact(
-        session, fact_expenses, {"expense_id": payload["expense_id"]}, envelope.occurred,
+    changes.upsert(
+        fact_expenses, {"expense_id": payload["expense_id"]}, envelope.occurred,
         first={"owner_id": payload.get("rep_id"), "customer_id": payload.get("customer_id")},
         state={
             "status": text(payload.get("status"), 20) or "recorded",
@@ -303,10 +291,10 @@ def expense(envelope: Envelope, session: Session) -> None:
     )
 
 
-def target_set(envelope: Envelope, session: Session) -> None:
+def target_set(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    upsert_fact(
-        session, fact_targets, {"target_id": payload["target_id"]}, envelope.occurred,
+    changes.upsert(
+        fact_targets, {"target_id": payload["target_id"]}, envelope.occurred,
         state={
             "subject_kind": text(payload.get("subject_kind"), 20),
             "subject_id": payload.get("subject_id"),
@@ -319,10 +307,9 @@ def target_set(envelope: Envelope, session: Session) -> None:
     )
 
 
-def follow_up_recorded(envelope: Envelope, session: Session) -> None:
+def follow_up_recorded(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    insert_ignoring_duplicates(
-        session,
+    changes.insert_ignoring_duplicates(
         fact_follow_ups,
         [
             {
@@ -342,7 +329,7 @@ def _all(names: tuple[str, ...], apply: Apply) -> dict[str, Apply]:
     return dict.fromkeys(names, apply)
 
 
-HANDLERS: dict[str, Callable[[Envelope, Session], None]] = {
+HANDLERS: dict[str, Apply] = {
     events.CUSTOMER_CREATED: customer_created,
     events.CUSTOMER_UPDATED: customer_updated,
     events.CUSTOMER_OWNER_CHANGED: customer_owner_moved,

@@ -1,20 +1,19 @@
 """Read model `fact_tickets`, from the service desk's events: volume, response and resolution times, SLA, ratings."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from crm_shared.envelope import Envelope
 from reporting import events
 from reporting.db import fact_tickets
 from reporting.projections.base import Projection
-from reporting.projections.facts import moment, text, upsert_fact
+from reporting.projections.changes import Changes
+from reporting.projections.facts import moment, text
 
 RESOLVED = "resolved"
 
 
-def _ticket(envelope: Envelope, session: Session, *, guarded=None, **changes) -> None:
+def _ticket(envelope: Envelope, changes: Changes, *, guarded=None, **rules) -> None:
     payload = envelope.payload
-    first = {"customer_id": payload.get("customer_id"), **changes.pop("first", {})}
+    first = {"customer_id": payload.get("customer_id"), **rules.pop("first", {})}
     guarded = dict(guarded or {})
     if "customer_owner_id" in payload:
         # The desk names the customer's owner on most events; the newest event's word is the owner.
@@ -23,16 +22,16 @@ def _ticket(envelope: Envelope, session: Session, *, guarded=None, **changes) ->
         guarded.setdefault("priority_at", {"priority": text(payload["priority"], 20)})
     if "assignee_id" in payload and envelope.name == events.TICKET_STATUS_CHANGED:
         guarded["assignment_at"] = {"assignee_id": payload.get("assignee_id"), "group_id": payload.get("group_id")}
-    upsert_fact(
-        session, fact_tickets, {"ticket_id": payload["ticket_id"]}, envelope.occurred,
-        first=first, guarded=guarded, defaults={"status": "new"}, **changes,
+    changes.upsert(
+        fact_tickets, {"ticket_id": payload["ticket_id"]}, envelope.occurred,
+        first=first, guarded=guarded, defaults={"status": "new"}, **rules,
     )
 
 
-def opened(envelope: Envelope, session: Session) -> None:
+def opened(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     _ticket(
-        envelope, session,
+        envelope, changes,
         first={
             "opened_at": moment(payload.get("opened_at")) or envelope.occurred,
             "subject": text(payload.get("subject"), 300),
@@ -42,54 +41,54 @@ def opened(envelope: Envelope, session: Session) -> None:
     )
 
 
-def assigned(envelope: Envelope, session: Session) -> None:
+def assigned(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    _ticket(envelope, session, guarded={"assignment_at": {"assignee_id": payload.get("assignee_id"), "group_id": payload.get("group_id")}})
+    _ticket(envelope, changes, guarded={"assignment_at": {"assignee_id": payload.get("assignee_id"), "group_id": payload.get("group_id")}})
 
 
-def updated(envelope: Envelope, session: Session) -> None:
+def updated(envelope: Envelope, changes: Changes) -> None:
     priority = (envelope.payload.get("changes") or {}).get("priority")
     new_priority = priority.get("new") if isinstance(priority, dict) else priority
-    _ticket(envelope, session, guarded={"priority_at": {"priority": text(new_priority, 20)}} if new_priority else None)
+    _ticket(envelope, changes, guarded={"priority_at": {"priority": text(new_priority, 20)}} if new_priority else None)
 
 
-def replied(envelope: Envelope, session: Session) -> None:
+def replied(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
-    changes = {}
+    rules = {}
     if payload.get("author_kind") == "agent":
-        changes["earliest"] = {"first_response_at": moment(payload.get("replied_at")) or envelope.occurred}
+        rules["earliest"] = {"first_response_at": moment(payload.get("replied_at")) or envelope.occurred}
     if payload.get("status"):
-        changes["state"] = {"status": text(payload["status"], 20)}
-    _ticket(envelope, session, **changes)
+        rules["state"] = {"status": text(payload["status"], 20)}
+    _ticket(envelope, changes, **rules)
 
 
-def status_changed(envelope: Envelope, session: Session) -> None:
+def status_changed(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     to_status = text(payload.get("to_status"), 20)
-    changes = {"state": {"status": to_status}}
+    rules = {"state": {"status": to_status}}
     if to_status == RESOLVED:
-        changes["latest"] = {"resolved_at": moment(payload.get("changed_at")) or envelope.occurred}
-    _ticket(envelope, session, **changes)
+        rules["latest"] = {"resolved_at": moment(payload.get("changed_at")) or envelope.occurred}
+    _ticket(envelope, changes, **rules)
 
 
-def reopened(envelope: Envelope, session: Session) -> None:
-    _ticket(envelope, session, state={"status": "reopened"}, add={"reopened": 1})
+def reopened(envelope: Envelope, changes: Changes) -> None:
+    _ticket(envelope, changes, state={"status": "reopened"}, add={"reopened": 1})
 
 
-def closed(envelope: Envelope, session: Session) -> None:
+def closed(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     at = moment(payload.get("closed_at")) or envelope.occurred
     # A ticket closed straight away was resolved then, too.
-    _ticket(envelope, session, state={"status": "closed"}, latest={"closed_at": at}, earliest={"resolved_at": at})
+    _ticket(envelope, changes, state={"status": "closed"}, latest={"closed_at": at}, earliest={"resolved_at": at})
 
 
-def rated(envelope: Envelope, session: Session) -> None:
+def rated(envelope: Envelope, changes: Changes) -> None:
     rating = envelope.payload.get("rating")
-    _ticket(envelope, session, guarded={"rating_at": {"rating": rating if isinstance(rating, int) else None}})
+    _ticket(envelope, changes, guarded={"rating_at": {"rating": rating if isinstance(rating, int) else None}})
 
 
-def breached(envelope: Envelope, session: Session) -> None:
-    _ticket(envelope, session, add={"sla_breaches": 1})
+def breached(envelope: Envelope, changes: Changes) -> None:
+    _ticket(envelope, changes, add={"sla_breaches": 1})
 
 
 PROJECTION = Projection(

@@ -77,8 +77,8 @@ def test_every_consumed_event_is_archived_as_it_arrived(deliver, engine):
 def test_a_failing_projection_leaves_neither_archive_row_nor_inbox_mark_nor_count(
     deliver, engine, stats, monkeypatch
 ):
-    def broken(envelope, session):
-        channel_stats.count(envelope, session)
+    def broken(envelope, changes):
+        channel_stats.count(envelope, changes)
         raise RuntimeError("the projection broke after counting")
 
     failing = Projection(name="broken", tables=(), handlers={"leads.lead.created.v1": broken})

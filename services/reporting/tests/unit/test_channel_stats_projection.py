@@ -47,9 +47,12 @@ def test_the_worker_listens_to_exactly_the_events_the_read_models_need():
 
 def test_counting_creates_the_channel_row_then_adds_to_it(uow_factory, stats):
     with uow_factory() as uow:
-        projections.apply(happened("leads.lead.created.v1", at(8), channel="referral"), uow.session)
-        projections.apply(happened("leads.lead.created.v1", at(9), channel="referral"), uow.session)
-        projections.apply(happened("leads.lead.claimed.v1", at(10), channel="referral"), uow.session)
+        projections.project([happened("leads.lead.created.v1", at(8), channel="referral")], uow.session)
+        projections.project(
+            [happened("leads.lead.created.v1", at(9), channel="referral"),
+             happened("leads.lead.claimed.v1", at(10), channel="referral")],
+            uow.session,
+        )
         uow.commit()
     assert stats() == {
         "referral": {
@@ -65,8 +68,7 @@ def test_counting_creates_the_channel_row_then_adds_to_it(uow_factory, stats):
 
 def test_updated_at_is_the_newest_event_time_whatever_the_arrival_order(uow_factory, stats):
     with uow_factory() as uow:
-        for hour in (9, 11, 10):
-            projections.apply(happened("service_desk.ticket.opened.v1", at(hour)), uow.session)
+        projections.project([happened("service_desk.ticket.opened.v1", at(hour)) for hour in (9, 11, 10)], uow.session)
         uow.commit()
     assert stats()["web"]["tickets"] == 3
     assert stats()["web"]["updated_at"] == at(11)
@@ -75,6 +77,6 @@ def test_updated_at_is_the_newest_event_time_whatever_the_arrival_order(uow_fact
 def test_an_event_no_read_model_needs_changes_nothing(uow_factory, stats):
     other = Envelope.new("sales.opportunity.won.v1", {"channel": "web"}, producer="sales")
     with uow_factory() as uow:
-        projections.apply(other, uow.session)
+        projections.project([other], uow.session)
         uow.commit()
     assert stats() == {}

@@ -1,0 +1,34 @@
+"""Many rows in one INSERT: from one array per column on PostgreSQL, a multi-row VALUES elsewhere.
+
+A multi-row VALUES of a few hundred rows carries thousands of placeholders, and psycopg parses a query
+that long afresh each time (it caches only short ones): that parse cost more than the database's work.
+`INSERT ... SELECT FROM unnest(:col1, :col2, ...)` takes one array per column instead, so the SQL text
+is the same whatever the number of rows: parsed once, and prepared by the server after a few runs.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+class BulkInsert:
+    """An INSERT of many rows of `columns` into `table`; add ON CONFLICT / RETURNING to `statement`."""
+
+    def __init__(self, dialect: str, table: Table, columns: Sequence[str]):
+        self.columns = tuple(columns)
+        self.arrays = dialect == "postgresql"
+        if self.arrays:
+            arrays = [bindparam(f"{column}_values", type_=postgresql.ARRAY(table.c[column].type)) for column in self.columns]
+            rows = func.unnest(*arrays).table_valued(*self.columns).render_derived()
+            self.statement = postgresql.insert(table).from_select(self.columns, select(*rows.c))
+        else:
+            self.statement = sqlite.insert(table)
+
+    def parameters(self, rows: Sequence[Mapping[str, Any]]):
+        """What to execute `statement` with for `rows` (each with exactly `columns`)."""
+        if self.arrays:
+            return {f"{column}_values": [row[column] for row in rows] for column in self.columns}
+        # SQLAlchemy sends an executemany with RETURNING as multi-row VALUES ("insertmanyvalues").
+        return list(rows)
