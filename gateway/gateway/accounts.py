@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Callable, Iterable
 
+from crm_shared import audit
 from crm_shared.auth import ADMIN, TokenIssuer
 from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, Conflict, NotFound
@@ -16,6 +17,7 @@ from gateway.domain import (
     check_roles,
     normalise_username,
 )
+from gateway.db import audit_log
 from gateway.events import user_changed, user_registered
 from gateway.login_throttle import LoginThrottle
 from gateway.passwords import Passwords
@@ -95,6 +97,7 @@ def change_locale(uow_factory: UowFactory, user_id: str, locale: str) -> User:
         check_locale(locale)
         user.locale = locale
         uow.users.save_locale(user)
+        uow.audit_change("user", user.id, "locale_changed", {"locale": locale})
         uow.commit()
         return user
 
@@ -109,6 +112,8 @@ def _team(uow: GatewayUnitOfWork, name: str) -> Team:
     if team is None:
         team = Team(str(uuid.uuid4()), name)
         uow.users.add_team(team)
+        # Naming a new team creates it: no event says so, the audit log does.
+        uow.audit_change("team", team.id, "created", {"name": name})
     return team
 
 
@@ -147,6 +152,8 @@ def create_user(
             teams=[_team(uow, name) for name in sorted(set(team_names))],
         )
         uow.users.add(user)
+        for team in user.teams:
+            uow.audit_change("team", team.id, "member_added", {"user_id": user.id, "username": user.username})
         # In the same transaction: the services' user directories learn of every user that exists.
         uow.emit(user_registered(user, now))
         uow.commit()
@@ -219,9 +226,19 @@ def change_user(
         if _directory_facts(user) == before:
             return user  # nothing changed: no event for the directories to apply
         uow.users.save_profile(user)
+        _audit_team_changes(uow, user, before[2])
         uow.emit(user_changed(user, utc_now()))
         uow.commit()
         return user
+
+
+def _audit_team_changes(uow: GatewayUnitOfWork, user: User, team_ids_before: list[str]) -> None:
+    """Each team a user joined or left keeps it in its own trail (the user's event is the user's trail)."""
+    after = {team.id for team in user.teams}
+    for team_id in sorted(after - set(team_ids_before)):
+        uow.audit_change("team", team_id, "member_added", {"user_id": user.id, "username": user.username})
+    for team_id in sorted(set(team_ids_before) - after):
+        uow.audit_change("team", team_id, "member_removed", {"user_id": user.id, "username": user.username})
 
 
 def announce_users(uow_factory: UowFactory) -> int:
@@ -233,6 +250,16 @@ def announce_users(uow_factory: UowFactory) -> int:
             uow.emit(user_changed(user, now))
         uow.commit()
         return len(found)
+
+
+def audit_trail(uow_factory: UowFactory, record_type: str, record_id: str, limit: int, offset: int) -> dict:
+    """A user's or team's audit trail, newest first, with the names of the administrators who acted."""
+    with uow_factory() as uow:
+        exists = uow.users.get(record_id) if record_type == "user" else uow.users.teams_by_id([record_id])
+        if not exists:
+            raise NotFound(record_type, record_id)
+        return audit.trail(uow.session, audit_log, record_type, record_id, limit=limit, offset=offset,
+                           names_of=uow.users.display_names)
 
 
 def user_exists(uow_factory: UowFactory, username: str) -> bool:

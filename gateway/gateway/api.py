@@ -4,7 +4,9 @@ from datetime import timedelta
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
+from crm_shared.audit_schemas import AuditPageSchema, AuditQuerySchema
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
 from crm_shared.errors import error_response
 from gateway import accounts
@@ -122,6 +124,26 @@ class UserById(MethodView):
         """Change a user's name, roles, teams or active flag (administrators only; not your own admin role)."""
         admin = _still_active_admin()
         return accounts.change_user_as_admin(_uow(), admin.id, user_id, **changes)
+
+
+@users_blp.route("/users/<user_id>/audit")
+class UserAudit(MethodView):
+    @users_blp.arguments(AuditQuerySchema, location="query", unknown=RAISE)
+    @users_blp.response(200, AuditPageSchema)
+    @require_roles(ADMIN)
+    def get(self, args, user_id):
+        """Who created or changed the user (name, roles, teams, active), newest first (administrators only)."""
+        return accounts.audit_trail(_uow(), "user", user_id, args["limit"], args["offset"])
+
+
+@users_blp.route("/teams/<team_id>/audit")
+class TeamAudit(MethodView):
+    @users_blp.arguments(AuditQuerySchema, location="query", unknown=RAISE)
+    @users_blp.response(200, AuditPageSchema)
+    @require_roles(ADMIN)
+    def get(self, args, team_id):
+        """Who created the team and who joined or left it when, newest first (administrators only)."""
+        return accounts.audit_trail(_uow(), "team", team_id, args["limit"], args["offset"])
 
 
 @users_blp.route("/teams")

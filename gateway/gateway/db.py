@@ -1,7 +1,7 @@
 """Tables of the gateway database: users and teams, and the live events waiting for the browsers."""
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, MetaData, String, Table, Text
 
-from crm_shared.db import NAMING_CONVENTION, BigId, UtcDateTime
+from crm_shared.db import NAMING_CONVENTION, BigId, UtcDateTime, audit_log_table
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -50,3 +50,6 @@ live_events = Table(
     # and the pollers, which read "after the last position seen", would never see the new rows.
     sqlite_autoincrement=True,
 )
+
+# Who created or changed which user and team when (crm_shared.audit), written with each change.
+audit_log = audit_log_table(metadata)

@@ -97,6 +97,10 @@ class UserRepository:
     def add_team(self, team: Team) -> None:
         self.session.execute(insert(teams).values(id=team.id, name=team.name))
 
+    def display_names(self, user_ids: set[str]) -> dict[str, str]:
+        rows = self.session.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_(user_ids)))
+        return {user_id: name for user_id, name in rows}
+
     def teams_by_id(self, team_ids: list[str]) -> dict[str, Team]:
         rows = self.session.execute(select(teams).where(teams.c.id.in_(team_ids))).all() if team_ids else []
         return {row.id: Team(row.id, row.name) for row in rows}

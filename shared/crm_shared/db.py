@@ -5,6 +5,7 @@ from datetime import timezone
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     DateTime,
@@ -116,6 +117,31 @@ scheduled_runs = Table(
     Column("finished_at", UtcDateTime(), nullable=True),
     Column("error", Text, nullable=True),
 )
+
+
+
+def audit_log_table(metadata: MetaData) -> Table:
+    """Define `audit_log` in a service's metadata: who changed which record, when and how (crm_shared.audit).
+
+    Opt-in: a service that defines it (with a migration) gets a row per record each event of its outbox
+    concerns, written with the events; the others keep their schema unchanged.
+    """
+    return Table(
+        "audit_log",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("record_type", String(50), nullable=False),
+        Column("record_id", String(100), nullable=False),
+        Column("at", UtcDateTime(), nullable=False),
+        # A user id, or `system:<job>` for what a timed job or an automatic rule did.
+        Column("actor", String(200), nullable=False),
+        # The event's name, or a verb for a change that publishes no event.
+        Column("action", String(200), nullable=False),
+        Column("details", JSON, nullable=False),
+        Column("correlation_id", String(64), nullable=True),
+        Column("event_id", String(36), nullable=True),
+        Index("ix_audit_log_record", "record_type", "record_id", "at"),
+    )
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

@@ -12,6 +12,7 @@ from typing import Callable, Protocol
 from sqlalchemy import Engine, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from crm_shared.audit import system_job
 from crm_shared.db import scheduled_runs
 from crm_shared.envelope import utc_now
 
@@ -89,7 +90,9 @@ class Scheduler:
                 continue
             error = None
             try:
-                job.run(due_at)
+                # What the job changes is the job's in the audit log (the events' actor stays `system`).
+                with system_job(job.name):
+                    job.run(due_at)
                 ran.append(job.name)
             except Exception as failure:
                 log.exception("timed job %s failed for %s", job.name, due_at.isoformat())

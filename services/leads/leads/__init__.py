@@ -12,6 +12,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; nothing connects before the first request."""
     from leads.admin_api import markets_blp, pools_blp
     from leads.api import blp
+    from leads.audit_api import audit_blp
     from leads.campaign_api import campaigns_blp, materials_blp, track_blp
     from leads.config import load_settings
     from leads.db import start_mappers
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings=settings,
         title="CRM leads",
         blueprints=[blp, pools_blp, markets_blp, campaigns_blp, materials_blp, track_blp,
-                    follow_ups_blp, agenda_blp, search_blp, recycle_locks_blp, recycle_preview_blp],
+                    follow_ups_blp, agenda_blp, search_blp, recycle_locks_blp, recycle_preview_blp, audit_blp],
         engine=engine,
         extensions={
             "crm.uow_factory": lambda: LeadsUnitOfWork(session_factory),

@@ -44,6 +44,8 @@ def create_pool(uow_factory: UowFactory, fields: dict) -> Pool:
         )
         _check_distribution_fits(pool)
         uow.pools.add(pool)
+        # Pool and market configuration publish no events; the audit log keeps who set what.
+        uow.audit_change("pool", pool.id, "created", fields)
         uow.commit()
         return pool
 
@@ -69,6 +71,7 @@ def update_pool(uow_factory: UowFactory, pool_id: str, changes: dict, editor: Id
             if "admin_ids" in changes:
                 pool.admin_ids = sorted(set(changes["admin_ids"]))
             pool.updated_at = utc_now()
+            uow.audit_change("pool", pool.id, "updated", changes)
             uow.commit()
             return pool
     except StaleDataError as error:
@@ -92,6 +95,7 @@ def delete_pool(uow_factory: UowFactory, pool_id: str) -> None:
         if uow.leads.count_in_pool(pool_id):
             raise Conflict("pool_not_empty", "The pool still has leads; distribute or move them first.")
         uow.pools.delete(pool)
+        uow.audit_change("pool", pool_id, "deleted", {"name": pool.name})
         uow.commit()
 
 
@@ -120,6 +124,7 @@ def create_market(uow_factory: UowFactory, fields: dict) -> Market:
                 user_ids=fields.get("user_ids"), team_ids=fields.get("team_ids"),
             )
             uow.markets.add(market)
+            uow.audit_change("market", market.id, "created", fields)
             uow.commit()
             return market
     except IntegrityError as error:
@@ -140,6 +145,7 @@ def update_market(uow_factory: UowFactory, market_id: str, changes: dict) -> Mar
                 market.assign(changes.get("user_ids", market.user_ids), changes.get("team_ids", market.team_ids),
                               utc_now())
             market.updated_at = utc_now()
+            uow.audit_change("market", market.id, "updated", changes)
             uow.commit()
             return market
     except IntegrityError as error:
@@ -154,4 +160,5 @@ def delete_market(uow_factory: UowFactory, market_id: str) -> None:
         if market is None:
             raise NotFound("market", market_id)
         uow.markets.delete(market)
+        uow.audit_change("market", market_id, "deleted", {"name": market.name})
         uow.commit()

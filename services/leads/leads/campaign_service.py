@@ -77,6 +77,8 @@ def create_campaign(uow_factory: UowFactory, fields: dict, creator: Identity) ->
                 segment=fields.get("segment"), description=fields.get("description"),
             )
             uow.campaigns.add(campaign)
+            # Campaigns and materials publish no events of their own; the audit log keeps who changed them.
+            uow.audit_change("campaign", campaign.id, "created", fields)
             uow.commit()
             return campaign
     except IntegrityError as error:
@@ -104,6 +106,7 @@ def update_campaign(uow_factory: UowFactory, campaign_id: str, changes: dict) ->
                 raise NotFound("campaign", campaign_id)
             _check_segment(uow, changes.get("segment"))
             campaign.change(changes, utc_now())
+            uow.audit_change("campaign", campaign.id, "updated", changes)
             uow.commit()
             return campaign
     except IntegrityError as error:
@@ -120,6 +123,7 @@ def delete_campaign(uow_factory: UowFactory, campaign_id: str) -> None:
         if uow.campaigns.has_materials(campaign_id):
             raise CampaignRuleViolation("campaign_in_use", "The campaign still has materials; delete or move them first.")
         uow.campaigns.delete(campaign)
+        uow.audit_change("campaign", campaign_id, "deleted", {"code": campaign.code})
         uow.commit()
 
 
@@ -132,6 +136,7 @@ def create_link_material(uow_factory: UowFactory, fields: dict, creator: Identit
         material = Material.link(name=fields["name"], url=fields["url"], created_by=creator.user_id, now=utc_now(),
                                  campaign_id=fields.get("campaign_id"), description=fields.get("description"))
         uow.materials.add(material)
+        uow.audit_change("material", material.id, "created", fields)
         uow.commit()
         return material
 
@@ -151,6 +156,7 @@ def create_file_material(uow_factory: UowFactory, store: MaterialStore, fields: 
                 description=fields.get("description"),
             )
             uow.materials.add(material)
+            uow.audit_change("material", material.id, "created", {**fields, "file_name": material.file_name})
             uow.commit()
         except BaseException:
             store.discard(material_id)
@@ -181,6 +187,7 @@ def update_material(uow_factory: UowFactory, material_id: str, changes: dict) ->
             if "campaign_id" in changes:
                 _check_campaign(uow, changes["campaign_id"])
             material.change(changes, utc_now())
+            uow.audit_change("material", material.id, "updated", changes)
             uow.commit()
             return material
     except StaleDataError as error:
@@ -197,6 +204,7 @@ def delete_material(uow_factory: UowFactory, store: MaterialStore, material_id: 
             raise CampaignRuleViolation("material_has_deliveries",
                                         "This material was sent to leads; its links must keep working, so it stays.")
         uow.materials.delete(material)
+        uow.audit_change("material", material_id, "deleted", {"name": material.name})
         uow.commit()
     if material.kind == FILE:
         store.delete(material_id)

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 
-from crm_shared.db import NAMING_CONVENTION, BigId, UtcDateTime
+from crm_shared.db import NAMING_CONVENTION, BigId, UtcDateTime, audit_log_table
 from crm_shared.rate_limit import rate_limit_table
 from leads.domain import Lead
 from leads.markets import Market, MarketConditions
@@ -214,3 +214,6 @@ from leads import db_distribution  # noqa: E402
 
 # Requests per user and window for pool viewing and claiming (leads/request_limits.py); rows locked while counted.
 rate_limits = rate_limit_table(metadata)
+
+# Who changed which lead (or pool, market, campaign, material) when: crm_shared.audit, written with each change.
+audit_log = audit_log_table(metadata)

@@ -101,6 +101,7 @@ def complete_reminder(uow_factory: UowFactory, reminder_id: str, user: Identity)
         reminder = _own_reminder(uow, reminder_id, user)
         reminder.complete(utc_now())
         uow.reminders.save(reminder)
+        uow.audit_change("reminder", reminder.id, "completed", {"lead_id": reminder.lead_id})
         uow.commit()
         return reminder
 
@@ -110,6 +111,7 @@ def snooze_reminder(uow_factory: UowFactory, reminder_id: str, until: datetime, 
         reminder = _own_reminder(uow, reminder_id, user)
         reminder.snooze(_utc(until), utc_now())
         uow.reminders.save(reminder)
+        uow.audit_change("reminder", reminder.id, "snoozed", {"lead_id": reminder.lead_id, "until": reminder.due_at})
         uow.commit()
         return reminder
 

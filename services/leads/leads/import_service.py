@@ -23,7 +23,7 @@ from crm_shared.auth import Identity
 from crm_shared.db import outbox
 from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, NotFound
-from leads.db import lead_ownership_history, leads
+from leads.db import audit_log, lead_ownership_history, leads
 from leads.db_follow_ups import lead_timeline
 from leads.db_search import lead_match_keys, searchable
 from leads.distribution import choose_owners, history_detail
@@ -169,10 +169,11 @@ def _import_chunk(uow: LeadsUnitOfWork, chunk: list[dict], sieve: Sieve, pool_id
     uow.lead_rows.bulk_insert(leads, rows)
     uow.lead_rows.bulk_insert(lead_match_keys, key_rows)
     uow.lead_rows.bulk_insert(lead_ownership_history, history)
-    # What the unit of work does for a few events, done in bulk: the outbox and a timeline line per event.
+    # What the unit of work does for a few events, done in bulk: the outbox, a timeline line and the audit rows.
     uow.lead_rows.bulk_insert(outbox, [
         {"event_id": e.id, "name": e.name, "body": _body(e), "created_at": now} for e in envelopes])
     uow.lead_rows.bulk_insert(lead_timeline, [_timeline_row(entry) for entry in timeline_entries(envelopes)])
+    uow.lead_rows.bulk_insert(audit_log, _audit_rows(uow, envelopes, importer))
     counts["created"] += len(rows)
     if merges:
         found = uow.leads.get_many(list(merges))
@@ -180,6 +181,15 @@ def _import_chunk(uow: LeadsUnitOfWork, chunk: list[dict], sieve: Sieve, pool_id
             lead = found.get(lead_id)
             for row in duplicates if lead is not None else ():
                 _fill_lead(lead, row)
+
+
+def _audit_rows(uow: LeadsUnitOfWork, envelopes: list, importer: Identity) -> list[dict]:
+    """The events' audit rows; a worker runs the import, but what it creates (not what a rule did) is the importer's."""
+    rows = uow.audit_trail.rows_for(envelopes)
+    for row in rows:
+        if row["actor"] == SYSTEM:
+            row["actor"] = importer.user_id
+    return rows
 
 
 def _body(envelope) -> str:

@@ -89,6 +89,7 @@ def lock_lead(uow_factory: UowFactory, lead_id: str, owner: Identity) -> dict:
                        else f"You may lock {limit} leads of {pool.name} against recycling; you have locked {held}.")
                 raise LeadRuleViolation("lock_limit_reached", why, {"limit": limit, "locked": held})
             uow.recycling.lock(lead.id, owner.user_id, now)
+            uow.audit_change("lead", lead.id, "locked", {"pool_id": pool.id})
             held += 1
         uow.commit()
         return {"lead_id": lead.id, "locked": True, "locked_count": held, "limit": limit}
@@ -99,7 +100,9 @@ def unlock_lead(uow_factory: UowFactory, lead_id: str, owner: Identity) -> dict:
     with uow_factory() as uow:
         lead = _owned_lead(uow, lead_id, owner)
         pool = uow.pools.get(lead.pool_id)
-        uow.recycling.unlock(lead.id)
+        if uow.recycling.locked_by(lead.id) is not None:
+            uow.recycling.unlock(lead.id)
+            uow.audit_change("lead", lead.id, "unlocked", {"pool_id": pool.id})
         held = uow.recycling.locked_count(owner.user_id, pool.id)
         uow.commit()
         limit = pool.rules.recycle.max_locked_per_rep if pool.rules.recycle else 0

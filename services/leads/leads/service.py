@@ -165,6 +165,8 @@ def reveal_lead(uow_factory: UowFactory, lead_id: str, reader: Identity) -> dict
             check_reveal(pool, member, uow.reveals.count(reader.user_id, pool.id, day), already)
             if not already:
                 uow.reveals.add(reader.user_id, lead.id, pool.id, day, now)
+                # Seeing a public pool lead's contacts publishes no event; the audit log still shows who did.
+                uow.audit_change("lead", lead.id, "revealed", {"pool_id": pool.id})
         uow.commit()
         return lead.view()
 

@@ -1,5 +1,6 @@
 """The leads unit of work: one transaction with the repositories, the ownership history and the outbox."""
 from crm_shared.uow import UnitOfWork
+from leads.audit_trail import LEADS_AUDIT
 from leads.campaign_repository import CampaignRepository, Deliveries, MaterialRepository, SegmentLeads
 from leads.distribution_repository import DistributionRepository
 from leads.events import to_envelope
@@ -19,6 +20,8 @@ from leads.search_repository import ImportJobs, LeadRows, LeadSearch, MatchKeys
 
 
 class LeadsUnitOfWork(UnitOfWork):
+    audit_trail = LEADS_AUDIT
+
     def __enter__(self):
         super().__enter__()
         self.leads = LeadRepository(self.session)

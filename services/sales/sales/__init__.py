@@ -12,6 +12,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app; nothing connects before the first request."""
     from sales.api import blp, opportunities_blp
     from sales.approvals_api import approvals_blp
+    from sales.audit_api import audit_blp
     from sales.contract_files import ContractFileStore
     from sales.contracts_api import contracts_blp
     from sales.invoices_api import invoices_blp
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         blueprints=[blp, opportunities_blp, orders_blp, contracts_blp, approvals_blp, pipeline_blp, products_blp,
                     levels_blp, payment_plans_blp, installments_blp, payments_blp, invoices_blp,
                     refunds_blp, follow_ups_blp, timeline_blp,
-                    targets_blp, departments_blp, expenses_blp, team_views_blp],
+                    targets_blp, departments_blp, expenses_blp, team_views_blp, audit_blp],
         engine=engine,
         extensions={"crm.uow_factory": lambda: SalesUnitOfWork(session_factory),
                     "sales.contract_file_store": ContractFileStore.from_settings(settings)},

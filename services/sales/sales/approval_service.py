@@ -74,6 +74,11 @@ def decide(uow_factory: UowFactory, subjects: Mapping[str, ApprovalSubject], req
             check_version("approval request", expected_version, request.version)
             now = utc_now()
             request.decide(approver, decision, comment, now, step_position)
+            # A step decided short of the last publishes no event; both the request and its subject keep it.
+            details = {"approval_request_id": request.id, "decision": decision, "comment": comment,
+                       "status": request.status}
+            uow.audit_change("approval_request", request.id, decision, details)
+            uow.audit_change(request.subject_kind, request.subject_id, f"approval_{decision}", details)
             subject = subjects[request.subject_kind]
             if request.status == APPROVED:
                 subject.granted(uow, request, now)
@@ -115,5 +120,7 @@ def replace_flow(uow_factory: UowFactory, subject_kind: str, steps: list[FlowSte
     _known_kind(subject_kind)
     with uow_factory() as uow:
         uow.approvals.replace_flow(subject_kind, steps)
+        uow.audit_change("approval_flow", subject_kind, "replaced",
+                         {"steps": [{"role": s.role, "min_amount": s.min_amount} for s in steps]})
         uow.commit()
         return steps

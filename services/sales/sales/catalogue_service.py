@@ -28,6 +28,8 @@ def add_product(uow_factory: UowFactory, fields: dict) -> Product:
             raise Conflict("sku_taken", f"A product with sku {fields['sku']} exists already.")
         product = Product.new(fields["sku"], fields["name"], fields["unit_price"], fields["currency"], utc_now())
         uow.products.add(product)
+        # The catalogue publishes no events; the audit log keeps who priced what.
+        uow.audit_change("product", product.id, "created", fields)
         uow.commit()
         return product
 
@@ -40,5 +42,6 @@ def edit_product(uow_factory: UowFactory, product_id: str, changes: dict, expect
             raise NotFound("product", product_id)
         check_version("product", expected_version, product.version)
         product.edit(changes)
+        uow.audit_change("product", product.id, "updated", changes)
         uow.commit()
         return product

@@ -115,8 +115,12 @@ def _transition(uow_factory: UowFactory, contract_id: str, expected_version: int
 
 def edit_contract(uow_factory: UowFactory, contract_id: str, changes: dict, expected_version: int,
                   actor: Identity) -> Contract:
-    return _transition(uow_factory, contract_id, expected_version, actor,
-                       lambda uow, contract: contract.edit(changes))
+    def edit(uow, contract: Contract) -> None:
+        contract.edit(changes)
+        # A draft's terms change without an event; the audit log keeps who changed them.
+        uow.audit_change("contract", contract.id, "edited", changes)
+
+    return _transition(uow_factory, contract_id, expected_version, actor, edit)
 
 
 def submit_contract(uow_factory: UowFactory, contract_id: str, expected_version: int, actor: Identity) -> Contract:

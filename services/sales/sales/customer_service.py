@@ -106,6 +106,9 @@ def put_team_member(uow_factory: UowFactory, customer_id: str, user_id: str, acc
                            {"expires_at": ["Must be in the future."]})
         customer.touch(manager.user_id, now)
         uow.teams.put(TeamMember(customer.id, user_id, access, manager.user_id, now, expires_at))
+        # Who may see the customer changed, and no event says so: the audit log does.
+        uow.audit_change("customer", customer.id, "team_member_granted",
+                         {"user_id": user_id, "access": access, "expires_at": expires_at})
         uow.commit()
         return with_people(uow, customer)
 
@@ -119,6 +122,7 @@ def remove_team_member(uow_factory: UowFactory, customer_id: str, user_id: str, 
         check_version("customer", expected_version, customer.version)
         customer.touch(manager.user_id, now)
         uow.teams.remove(customer.id, user_id)
+        uow.audit_change("customer", customer.id, "team_member_removed", {"user_id": user_id})
         uow.commit()
         return with_people(uow, customer)
 
@@ -139,5 +143,6 @@ def configure_levels(uow_factory: UowFactory, levels: list[dict]) -> list[dict]:
             raise APIError(409, "level_in_use", f"Customers still have the levels {', '.join(in_use)}: give them "
                            "another level before removing these.", {"levels": in_use})
         uow.levels.replace(levels)
+        uow.audit_change("customer_levels", "all", "replaced", {"levels": levels})
         uow.commit()
         return uow.levels.all()

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
-from crm_shared.db import NAMING_CONVENTION, BigId, ExactDecimal, UtcDateTime
+from crm_shared.db import NAMING_CONVENTION, BigId, ExactDecimal, UtcDateTime, audit_log_table
 from sales.domain import Customer
 from sales.opportunities import Opportunity
 
@@ -144,3 +144,6 @@ import sales.db_customers_pipeline  # noqa: E402,F401
 import sales.db_money  # noqa: E402,F401
 import sales.db_targets  # noqa: E402,F401
 import sales.db_timeline  # noqa: E402,F401
+
+# Who changed which customer, deal, order, contract or money record when: crm_shared.audit, written with each change.
+audit_log = audit_log_table(metadata)

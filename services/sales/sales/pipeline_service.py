@@ -95,6 +95,7 @@ def configure_pipeline(uow_factory: UowFactory, stages: list[dict]) -> list[Stag
                            + ", ".join(f"{key} ({count})" for key, count in sorted(in_use.items())) + ".",
                            {"stages": sorted(in_use)})
         uow.stages.replace(pipeline)
+        uow.audit_change("pipeline", "stages", "replaced", {"stages": stages})
         uow.commit()
         return list(pipeline.stages)
 

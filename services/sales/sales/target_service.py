@@ -171,6 +171,7 @@ def create_department(uow_factory: UowFactory, name: str, team_ids: list[str], a
         _check_department(uow, name, team_ids, None)
         department_id = str(uuid.uuid4())
         uow.departments.add(department_id, name, team_ids, actor.user_id, utc_now())
+        uow.audit_change("department", department_id, "created", {"name": name, "team_ids": team_ids})
         _commit_department(uow)
         return uow.departments.get(department_id)
 
@@ -184,5 +185,6 @@ def replace_department(uow_factory: UowFactory, department_id: str, name: str, t
         check_version("department", expected_version, current["version"])
         _check_department(uow, name, team_ids, department_id)
         uow.departments.replace(department_id, name, team_ids, expected_version, actor.user_id, utc_now())
+        uow.audit_change("department", department_id, "replaced", {"name": name, "team_ids": team_ids})
         _commit_department(uow)
         return uow.departments.get(department_id)

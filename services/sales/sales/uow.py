@@ -3,6 +3,7 @@ from typing import Callable
 
 from crm_shared.directory import Directory
 from crm_shared.uow import UnitOfWork
+from sales.audit_trail import SALES_AUDIT
 from sales.contract_journal import ContractAmendments, ContractJournal
 from sales.deal_events import deal_envelope
 from sales.deal_repository import ApprovalRepository, ContractRepository, OrderRepository
@@ -21,6 +22,8 @@ from sales.timeline import CustomerTimeline
 
 
 class SalesUnitOfWork(UnitOfWork):
+    audit_trail = SALES_AUDIT
+
     def __enter__(self):
         super().__enter__()
         self.customers = CustomerRepository(self.session)

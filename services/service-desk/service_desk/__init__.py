@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from service_desk.kb_api import BLUEPRINTS as KB_BLUEPRINTS
     from service_desk.sla_api import BLUEPRINTS as SLA_BLUEPRINTS
     from service_desk.sla_service import register_sla_reader
+    from service_desk.audit_api import audit_blp
     from service_desk.db import start_mappers
     from service_desk.workflow_api import BLUEPRINTS as WORKFLOW_BLUEPRINTS
     from service_desk.workflow_jobs import register_rule_hooks
@@ -31,7 +32,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     return create_service_app(
         settings=settings,
         title="CRM service desk",
-        blueprints=[blp, return_visits_blp, public_blp, *KB_BLUEPRINTS, *WORKFLOW_BLUEPRINTS, *SLA_BLUEPRINTS],
+        blueprints=[blp, return_visits_blp, public_blp, *KB_BLUEPRINTS, *WORKFLOW_BLUEPRINTS, *SLA_BLUEPRINTS,
+                    audit_blp],
         engine=engine,
         extensions={"crm.uow_factory": lambda: ServiceDeskUnitOfWork(session_factory)},
     )

@@ -71,6 +71,7 @@ def update_agent(uow_factory: Callable, user_id: str, version: int, fields: dict
                           availability_changed_by=editor.user_id)
         if not uow.workflow.save_profile(user_id, profile["version"] if profile else None, values):
             raise VersionMismatch("agent")
+        uow.audit_change("agent", user_id, "updated", fields)
         uow.commit()
         return get_agent(uow_factory, user_id)
 
@@ -87,6 +88,7 @@ def set_availability(uow_factory: Callable, user_id: str, availability: str, edi
         # Availability is the agent's own switch: last writer wins, no If-Match needed.
         if not uow.workflow.save_profile(user_id, profile["version"] if profile else None, values):
             raise APIError(409, "concurrent_change", "The profile changed at the same moment; send it again.")
+        uow.audit_change("agent", user_id, "availability_set", {"availability": availability})
         uow.commit()
     return get_agent(uow_factory, user_id)
 
@@ -99,5 +101,6 @@ def list_skill_requirements(uow_factory: Callable) -> list[dict]:
 def set_skill_requirement(uow_factory: Callable, category: str, skills: list[list]) -> dict:
     with uow_factory() as uow:
         uow.workflow.set_skill_requirement(category, skills)
+        uow.audit_change("skill_requirement", category, "set", {"skills": skills})
         uow.commit()
     return {"category": category, "skills": skills}

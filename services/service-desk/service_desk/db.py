@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
-from crm_shared.db import NAMING_CONVENTION, UtcDateTime
+from crm_shared.db import NAMING_CONVENTION, UtcDateTime, audit_log_table
 from crm_shared.rate_limit import rate_limit_table
 from service_desk.domain import Ticket
 from service_desk.return_visits import ReturnVisit
@@ -196,3 +196,6 @@ import service_desk.db_sla  # noqa: E402,F401
 import service_desk.db_workflow  # noqa: E402,F401
 # Solutions and the knowledge base, likewise.
 import service_desk.db_kb  # noqa: E402,F401
+
+# Who changed which ticket (and the desk's settings) when: crm_shared.audit, written with each change.
+audit_log = audit_log_table(metadata)

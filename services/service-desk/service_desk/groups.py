@@ -66,6 +66,8 @@ def create_group(uow_factory: Callable, fields: dict) -> dict:
         uow.workflow.add_group({"id": group_id, **{name: fields.get(name) for name in FIELDS}},
                                fields.get("member_ids", []))
         group = uow.workflow.group(group_id)
+        # Groups decide who gets tickets and publish no event: the audit log keeps who set them up.
+        uow.audit_change("agent_group", group_id, "created", fields)
         uow.commit()
         return group
 
@@ -84,6 +86,7 @@ def update_group(uow_factory: Callable, group_id: str, version: int, fields: dic
         if not uow.workflow.update_group(group_id, version, values, fields.get("member_ids")):
             raise VersionMismatch("group")
         group = uow.workflow.group(group_id)
+        uow.audit_change("agent_group", group_id, "updated", fields)
         uow.commit()
         return group
 
@@ -101,4 +104,5 @@ def delete_group(uow_factory: Callable, group_id: str, version: int) -> None:
                            "them first.", {"rules": naming})
         if not uow.workflow.delete_group(group_id, version):
             raise VersionMismatch("group")
+        uow.audit_change("agent_group", group_id, "deleted", {"name": group["name"]})
         uow.commit()

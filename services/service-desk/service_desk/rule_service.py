@@ -56,6 +56,8 @@ def create_rule(uow_factory: Callable, fields: dict) -> dict:
         rule_id = str(uuid.uuid4())
         uow.workflow.add_rule({"id": rule_id, **{name: rule[name] for name in FIELDS}, "created_at": now,
                                "updated_at": now})
+        # Rules change tickets on their own: who set each one is in the audit log (rules publish no event).
+        uow.audit_change("workflow_rule", rule_id, "created", {name: rule[name] for name in FIELDS})
         uow.commit()
         return uow.workflow.rule(rule_id)
 
@@ -73,6 +75,7 @@ def update_rule(uow_factory: Callable, rule_id: str, version: int, fields: dict)
         values = {name: changed[name] for name in FIELDS}
         if not uow.workflow.update_rule(rule_id, version, {**values, "updated_at": utc_now()}):
             raise VersionMismatch("workflow rule")
+        uow.audit_change("workflow_rule", rule_id, "updated", fields)
         uow.commit()
         return uow.workflow.rule(rule_id)
 
@@ -85,4 +88,5 @@ def delete_rule(uow_factory: Callable, rule_id: str, version: int) -> None:
         check_version("workflow rule", version, rule["version"])
         if not uow.workflow.delete_rule(rule_id, version):
             raise VersionMismatch("workflow rule")
+        uow.audit_change("workflow_rule", rule_id, "deleted", {"name": rule.get("name")})
         uow.commit()

@@ -258,6 +258,8 @@ def add_note(uow_factory: UowFactory, ticket_id: str, body: str, author: Identit
             ticket = _workable_ticket(uow, ticket_id, author)
             message = ticket.note(body, author.user_id, utc_now(), author_name=author.username)
             uow.ticket_messages.add(message)
+            # Notes are never published; the audit log names the note, not its text (GET .../messages shows it).
+            uow.audit_change("ticket", ticket.id, "note_added", {"message_id": message.id})
             uow.commit()
             return message
     return _retrying(attempt)

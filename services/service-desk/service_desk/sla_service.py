@@ -87,6 +87,8 @@ def create_calendar(uow_factory: UowFactory, fields: dict, actor: Identity) -> S
         if uow.sla.calendar_name_taken(calendar.name):
             raise _name_taken("calendar")
         uow.sla.add_calendar(calendar, actor.user_id, utc_now())
+        # SLA settings publish no events; the audit log keeps who set the clock's rules.
+        uow.audit_change("sla_calendar", calendar.id, "created", fields)
         uow.commit()
     return calendar
 
@@ -104,6 +106,7 @@ def edit_calendar(uow_factory: UowFactory, calendar_id: str, changes: dict, read
             raise _name_taken("calendar")
         if not uow.sla.save_calendar(calendar, read_version, actor.user_id, utc_now()):
             raise VersionMismatch("calendar")
+        uow.audit_change("sla_calendar", calendar_id, "updated", changes)
         uow.commit()
     return calendar
 
@@ -119,6 +122,7 @@ def delete_calendar(uow_factory: UowFactory, calendar_id: str, read_version: int
             raise Conflict("calendar_in_use", "A policy counts its time in this calendar; change the policy first.")
         if not uow.sla.delete_calendar(calendar_id, read_version):
             raise VersionMismatch("calendar")
+        uow.audit_change("sla_calendar", calendar_id, "deleted", {"name": current.name})
         uow.commit()
 
 
@@ -162,6 +166,7 @@ def create_policy(uow_factory: UowFactory, fields: dict, actor: Identity) -> Sla
         if uow.sla.policy_name_taken(policy.name):
             raise _name_taken("policy")
         uow.sla.add_policy(policy, actor.user_id, utc_now())
+        uow.audit_change("sla_policy", policy.id, "created", fields)
         uow.commit()
     return policy
 
@@ -181,6 +186,7 @@ def edit_policy(uow_factory: UowFactory, policy_id: str, changes: dict, read_ver
             raise _name_taken("policy")
         if not uow.sla.save_policy(policy, read_version, actor.user_id, utc_now()):
             raise VersionMismatch("policy")
+        uow.audit_change("sla_policy", policy_id, "updated", changes)
         uow.commit()
     return policy
 
@@ -193,6 +199,7 @@ def delete_policy(uow_factory: UowFactory, policy_id: str, read_version: int) ->
         check_version("policy", read_version, current.version)
         if not uow.sla.delete_policy(policy_id, read_version):
             raise VersionMismatch("policy")
+        uow.audit_change("sla_policy", policy_id, "deleted", {"name": current.name})
         uow.commit()
 
 

@@ -2,6 +2,7 @@
 from crm_shared.directory import Directory
 from crm_shared.rate_limit import RateLimiter
 from crm_shared.uow import UnitOfWork
+from service_desk.audit_trail import SERVICE_DESK_AUDIT
 from service_desk.db import public_rate_limits
 from service_desk.db_workflow import directory
 from service_desk.events import to_envelope
@@ -20,6 +21,8 @@ from service_desk.workflow_repository import WorkflowRepository
 
 
 class ServiceDeskUnitOfWork(UnitOfWork):
+    audit_trail = SERVICE_DESK_AUDIT
+
     def __enter__(self):
         super().__enter__()
         self.customers = KnownCustomerRepository(self.session)

@@ -64,6 +64,7 @@ MATRIX = {
     ("POST", "/api/v1/leads/{lead_id}/return"): Rule(SELLERS, OWNED, {"reason": "no_budget"}),
     ("POST", "/api/v1/leads/{lead_id}/convert"): Rule(SELLERS, OWNED, {}),
     ("GET", "/api/v1/leads/{lead_id}/ownership-history"): Rule(SALES, OWNED),
+    ("GET", "/api/v1/leads/{lead_id}/audit"): Rule(SALES, OWNED),
     ("GET", "/api/v1/pools"): Rule(SALES, SHARED),
     ("POST", "/api/v1/pools"): Rule(MANAGERS, SHARED, {"name": "Probe pool", "kind": "public"}),
     ("GET", "/api/v1/pools/{pool_id}"): Rule(SALES, SHARED),

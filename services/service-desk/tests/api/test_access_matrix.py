@@ -65,6 +65,7 @@ MATRIX = {
     ("POST", f"{TICKET}/replies"): Rule(DESK, OWNED, {"body": "Probe reply"}),
     ("POST", f"{TICKET}/notes"): Rule(DESK, OWNED, {"body": "Probe note"}),
     ("GET", f"{TICKET}/history"): Rule(EVERYONE, OWNED),
+    ("GET", f"{TICKET}/audit"): Rule(EVERYONE, OWNED),
     ("PUT", f"{TICKET}/satisfaction"): Rule(DESK, OWNED, {"rating": 5}),
     ("POST", f"{TICKET}/opportunity-request"): Rule(DESK, OWNED, {"name": "Probe"}),
     ("GET", f"{TICKET}/return-visits"): Rule(EVERYONE, OWNED),
