@@ -26,6 +26,7 @@ help:
 	@echo "make test-fast  the Python suite without integration, e2e and browser tests (no front-end build)"
 	@echo "make test-web   the front-end's unit tests only"
 	@echo "make constraints  re-pin constraints.txt from what .venv has installed"
+	@echo "make bench      run every benchmark at 1,000,000 leads, write docs/performance.md (BENCH_ARGS=--quick: minutes)"
 	@echo "make clean      remove .venv, ./var, the front-end build and test artifacts"
 
 venv: $(STAMP)
@@ -74,6 +75,11 @@ test-fast: $(STAMP)
 # The front-end's unit tests (node's test runner, no browser; they import from node_modules).
 test-web: $(STAMP) $(FRONTEND)
 	cd gateway/web && PATH="$(CURDIR)/$(BIN):$$PATH" "$(CURDIR)/$(BIN)/npm" test --silent
+
+# bench/ is a folder, so the target must be phony for make to run it at all.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 constraints: $(STAMP)
 	{ echo "$(CONSTRAINTS_HEADER)"; $(BIN)/python -m pip freeze --disable-pip-version-check --exclude-editable | grep -v '^#'; } > constraints.txt.new

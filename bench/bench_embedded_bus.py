@@ -1,6 +1,6 @@
 """How fast the embedded bus is: one process publishes N messages, another consumes them.
 
-    .venv/bin/python bench/bench_embedded_bus.py [--messages 5000] [--folder /tmp/somewhere]
+    .venv/bin/python bench/bench_embedded_bus.py [--messages 5000] [--folder /tmp/somewhere] [--json out.json]
 
 Prints publish and consume throughput and the publish-to-receive latency (p50, p99). The
 consumer is running before the first message is published, so the latency includes the time a
@@ -9,12 +9,14 @@ message waits behind the others while the publisher is faster than the consumer.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import shutil
 import socket
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 from kombu import Consumer, Exchange, Producer, Queue
 
@@ -72,17 +74,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--folder", help="bus folder (default: a fresh temporary one)")
+    parser.add_argument("--json", help="also write the figures to this file")
     arguments = parser.parse_args()
     folder = arguments.folder or tempfile.mkdtemp(prefix="bench-embedded-bus-")
     try:
-        run(folder, arguments.messages)
+        results = run(folder, arguments.messages)
     finally:
         if arguments.folder is None:
             shutil.rmtree(folder, ignore_errors=True)
+    if arguments.json:
+        Path(arguments.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
-def run(folder: str, count: int) -> None:
-    """Declare the queue, start the consumer process, publish from this one, print the numbers."""
+def run(folder: str, count: int) -> dict:
+    """Declare the queue, start the consumer process, publish from this one, print and return the numbers."""
     with connection_for(folder) as connection:
         QUEUE(connection.channel()).declare()
 
@@ -101,11 +106,15 @@ def run(folder: str, count: int) -> None:
         f"consumed {len(latencies)} in {consume_seconds:.2f} s from the first publish: "
         f"{len(latencies) / consume_seconds:,.0f} msg/s"
     )
+    results = {"messages": count, "consumed": len(latencies), "publish_per_s": count / publish_seconds,
+               "consume_per_s": len(latencies) / consume_seconds}
     if latencies:
+        results.update(p50_ms=percentile(latencies, 0.50) / 1e6, p99_ms=percentile(latencies, 0.99) / 1e6)
         print(
             f"latency p50 {percentile(latencies, 0.50) / 1e6:.1f} ms, p99 {percentile(latencies, 0.99) / 1e6:.1f} ms, "
             f"mean {statistics.fmean(latencies) / 1e6:.1f} ms"
         )
+    return results
 
 
 if __name__ == "__main__":

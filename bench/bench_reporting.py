@@ -2,18 +2,18 @@
 
     .venv/bin/python bench/bench_reporting.py --amqp amqp://guest:guest@127.0.0.1:5672// \
         --keep postgresql+psycopg://postgres@127.0.0.1:5432/bench_reporting_1m [--events 20000] [--repeat 30] \
-        [--only projection,dashboards,reports,exports] [--section-seconds 240]
+        [--only projection,dashboards,reports,exports] [--section-seconds 240] [--json out.json]
 
 projection: `--events` mixed events (leads created, claimed, followed up, converted; customers; opportunities
 opened, moved, closed; payments; tickets opened and replied) are published to a scratch exchange whose two
 queues both get every message. The raw baseline drains one queue with kombu (consume + ack, nothing else,
-prefetch 50 as the worker); then one real worker process (`python -m reporting.worker`: EventConsumer,
-inbox, archive, projections and a commit per message) drains the other into a scratch database. Its rate
-is taken from the inbox's first and last `processed_at`. In the same process: `EventConsumer.handle`
-alone without the broker, the same events committed in batches of 50 (what batching per delivered batch
-would give; not the service's code), a bare INSERT + COMMIT per event into a logged table (the floor of
-a transaction per event), and a
-cProfile of `handle` with the statements it sends per event.
+prefetch 50 as the worker); then one real worker process (`python -m reporting.worker`: EventConsumer
+taking what arrives together, up to 200 messages, in one transaction: inbox marks, archive and projections
+set-based) drains the other into a scratch database. Its rate is taken from the inbox's first and last
+`processed_at`. In the same process: `EventConsumer.handle` alone without the broker (a transaction per
+event), `EventConsumer.handle_many` in batches of 200 without the broker (the worker's path), a bare
+INSERT + COMMIT per event into a logged table (the floor of a transaction per event), the statements
+each path sends per event, and a cProfile of `handle_many`.
 
 dashboards, reports, exports: a database of 1,000,000 leads over two years, 200 reps in 20 teams, and in
 proportion about 140,000 customers, 184,000 opportunities, 54,000 orders and contracts, 162,000
@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import multiprocessing
 import os
 import pstats
@@ -57,7 +58,7 @@ from kombu import Connection, Consumer, Producer, Queue, binding
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
-from crm_shared import inbox, testing
+from crm_shared import testing
 from crm_shared.auth import Identity
 from crm_shared.bus.consumer import EventConsumer
 from crm_shared.bus.topology import Topology
@@ -65,13 +66,13 @@ from crm_shared.db import make_engine, make_session_factory
 from crm_shared.envelope import Envelope
 from reporting import create_app, report_service
 from reporting.config import SERVICE, SERVICE_ROOT, reporting_time_zone
-from reporting.handlers import HANDLERS, record
+from reporting.handlers import HANDLERS
 from reporting.report_query import compile_report
 from reporting.scopes import Scope, scope_of
 from reporting.uow import ReportingUnitOfWork
+from reporting.worker import CONSUMER_BATCH_SIZE
 
 WORKER_PREFETCH = 50  # EventConsumer's default
-BATCH = 50
 TARGET_EVENTS_PER_SECOND = 5000
 TARGET_DASHBOARD_MS = 100
 TARGET_REPORT_MS = 1000
@@ -236,11 +237,13 @@ def projection_throughput(amqp: str, count: int, handle_count: int, tmp: Path, s
             try:
                 results.update(_worker_consume(url, amqp, topology, count, tmp, seconds))
             finally:
-                channel = connection.channel()
-                for queue in (worker_queue, raw_queue, topology.dead_letter_queue):
-                    queue(channel).delete()
-                for exchange in (topology.exchange, topology.dead_letter_exchange):
-                    exchange(channel).delete()
+                # A connection of its own: the first one sat idle while the worker ran, and the broker may have dropped it.
+                with Connection(amqp) as cleanup:
+                    channel = cleanup.channel()
+                    for queue in (worker_queue, raw_queue, topology.dead_letter_queue):
+                        queue(channel).delete()
+                    for exchange in (topology.exchange, topology.dead_letter_exchange):
+                        exchange(channel).delete()
         results.update(_handle_alone(url, handle_count))
     return results
 
@@ -302,30 +305,27 @@ def _worker_consume(url: str, amqp: str, topology: Topology, count: int, tmp: Pa
 
 
 def _handle_alone(url: str, count: int) -> dict:
-    """EventConsumer.handle in this process, without the broker; then the variants that show where the time goes."""
+    """The consumer's paths in this process, without the broker; then the floor and where the time goes."""
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     consumer = EventConsumer(None, Topology("bench-unused"), f"{SERVICE}-bench", HANDLERS, lambda: ReportingUnitOfWork(sessions))
     results = {}
-    mix = EventMix(seed=2)
-    events = mix.events(count)
+    events = EventMix(seed=2).events(count)
     started = time.perf_counter()
     for envelope in events:
-        consumer.handle(envelope, record)
+        consumer.handle(envelope, HANDLERS[envelope.name])
     elapsed = time.perf_counter() - started
     results["handle_per_s"] = count / elapsed
     results["handle_ms"] = elapsed / count * 1000
 
-    # The same path, but BATCH events per transaction (what a consumer committing per delivered batch would do).
+    # The worker's path: a delivered batch in one transaction, archived, marked and projected set-based.
     events = EventMix(seed=3).events(count)
     started = time.perf_counter()
-    for first in range(0, count, BATCH):
-        with ReportingUnitOfWork(sessions) as uow:
-            for envelope in events[first:first + BATCH]:
-                if inbox.first_delivery(uow.session, consumer.name, envelope):
-                    record(envelope, uow)
-            uow.commit()
-    results["batched_per_s"] = count / (time.perf_counter() - started)
+    for first in range(0, count, CONSUMER_BATCH_SIZE):
+        consumer.handle_many([(envelope, HANDLERS[envelope.name]) for envelope in events[first:first + CONSUMER_BATCH_SIZE]])
+    elapsed = time.perf_counter() - started
+    results["handle_many_per_s"] = count / elapsed
+    results["handle_many_ms"] = elapsed / count * 1000
 
     # The floor of one transaction per event: a bare single-row INSERT and COMMIT through psycopg.
     with psycopg.connect(psycopg_dsn(url)) as raw:
@@ -338,26 +338,30 @@ def _handle_alone(url: str, count: int) -> dict:
             raw.commit()
         results["commit_floor_per_s"] = count / (time.perf_counter() - started)
 
-    # Statements per event, and a profile of handle().
+    # Statements per event on both paths, and a profile of the batch path.
     statements = Counter()
     event.listen(engine, "before_cursor_execute",
                  lambda _c, _cur, statement, *_: statements.update([statement.split(None, 1)[0].upper()]))
-    events = EventMix(seed=4).events(min(count, 3000))
+    events = EventMix(seed=4).events(min(count, 2000))
+    for envelope in events[:500]:
+        consumer.handle(envelope, HANDLERS[envelope.name])
+    results["statements_per_event_alone"] = {kind: n / 500 for kind, n in statements.items()}
+    statements.clear()
     profiler = cProfile.Profile()
     profiler.enable()
-    for envelope in events:
-        consumer.handle(envelope, record)
+    for first in range(500, len(events), CONSUMER_BATCH_SIZE):
+        consumer.handle_many([(envelope, HANDLERS[envelope.name]) for envelope in events[first:first + CONSUMER_BATCH_SIZE]])
     profiler.disable()
     engine.dispose()
-    results["statements_per_event"] = {kind: n / len(events) for kind, n in statements.items()}
+    results["statements_per_event"] = {kind: n / (len(events) - 500) for kind, n in statements.items()}
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)
-    stats.sort_stats("tottime").print_stats(18)
+    stats.sort_stats("tottime").print_stats(25)
     stats.sort_stats("cumulative").print_stats(30)
     results["profile"] = text.getvalue()
     print(f"  handle() alone: {results['handle_per_s']:,.0f} events/s ({results['handle_ms']:.2f} ms each); "
-          f"{BATCH} per transaction: {results['batched_per_s']:,.0f}/s; bare INSERT + COMMIT: "
-          f"{results['commit_floor_per_s']:,.0f}/s")
+          f"handle_many(), {CONSUMER_BATCH_SIZE} per transaction: {results['handle_many_per_s']:,.0f}/s "
+          f"({results['handle_many_ms']:.3f} ms each); bare INSERT + COMMIT: {results['commit_floor_per_s']:,.0f}/s")
     return results
 
 
@@ -706,7 +710,7 @@ class CaughtSql:
         return statements
 
 
-def dashboards(url: str, tmp: Path, repeat: int, seconds: float) -> None:
+def dashboards(url: str, tmp: Path, repeat: int, seconds: float) -> dict:
     settings = testing.service_settings(SERVICE, tmp, url)
     app = create_app(settings)
     caught = CaughtSql(app.extensions["crm.engine"])
@@ -720,7 +724,7 @@ def dashboards(url: str, tmp: Path, repeat: int, seconds: float) -> None:
     budget = seconds / 30  # 5 dashboards x 2 periods x 3 scopes
     print(f"\n{'dashboard':12} {'period':13} {'scope':5} {'n':>3} {'p50 ms':>8} {'p95 ms':>8}   "
           f"{'SQL p50':>8} {'SQL p95':>8} {'stmts':>5}")
-    worst = []
+    worst, rows = [], []
     with psycopg.connect(psycopg_dsn(url)) as raw:
         for name in ("acquisition", "sales", "service", "pool", "executive"):
             for period in ("this_month", "this_quarter"):
@@ -749,6 +753,10 @@ def dashboards(url: str, tmp: Path, repeat: int, seconds: float) -> None:
 
                     sql_ms = timed(replayed, len(app_ms), budget)
                     worst.append((percentile(app_ms, .95), name, period, level))
+                    rows.append({"dashboard": name, "period": period, "scope": level, "n": len(app_ms),
+                                 "p50_ms": percentile(app_ms, .5), "p95_ms": percentile(app_ms, .95),
+                                 "sql_p50_ms": percentile(sql_ms, .5), "sql_p95_ms": percentile(sql_ms, .95),
+                                 "statements": len(statements)})
                     flag = "  > target" if percentile(app_ms, .95) > TARGET_DASHBOARD_MS else ""
                     print(f"{name:12} {period:13} {level:5} {len(app_ms):3} {p50_p95(app_ms)}   {p50_p95(sql_ms)} "
                           f"{len(statements):5}{flag}")
@@ -760,6 +768,9 @@ def dashboards(url: str, tmp: Path, repeat: int, seconds: float) -> None:
     app.extensions["crm.engine"].dispose()
     print(f"baselines: SELECT 1 {p50_p95(select_one)} ms; primary-key lookup {p50_p95(lookup)} ms; "
           f"bare Flask /health {p50_p95(health)} ms (p50, p95)")
+    return {"rows": rows, "target_ms": TARGET_DASHBOARD_MS,
+            "select_one_p50_ms": percentile(select_one, .5), "lookup_p50_ms": percentile(lookup, .5),
+            "health_p50_ms": percentile(health, .5)}
 
 
 REPORTS = {
@@ -781,11 +792,12 @@ REPORTS = {
 }
 
 
-def reports(url: str, repeat: int, seconds: float) -> None:
+def reports(url: str, repeat: int, seconds: float) -> list[dict]:
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     scope = Scope(ident(4, 0), "all", frozenset())
     zone = ZoneInfo(ZONE)
+    lines = []
     print(f"\n{'report (scope all)':66} {'n':>3} {'p50 ms':>8} {'p95 ms':>8}   {'SQL p50':>8} {'SQL p95':>8} {'rows':>6}")
     with psycopg.connect(psycopg_dsn(url)) as raw:
         for label, (definition, sql) in REPORTS.items():
@@ -801,13 +813,17 @@ def reports(url: str, repeat: int, seconds: float) -> None:
             rows = len(answer["result"]["rows"])
             flag = "  > target" if percentile(app_ms, .95) > TARGET_REPORT_MS else ""
             print(f"{label:66} {len(app_ms):3} {p50_p95(app_ms)}   {p50_p95(sql_ms)} {rows:6}{flag}")
+            lines.append({"report": label, "n": len(app_ms), "p50_ms": percentile(app_ms, .5),
+                          "p95_ms": percentile(app_ms, .95), "sql_p50_ms": percentile(sql_ms, .5),
+                          "sql_p95_ms": percentile(sql_ms, .95), "rows": rows, "target_ms": TARGET_REPORT_MS})
     engine.dispose()
+    return lines
 
 
 EXPORT_ROWS = 100_000
 
 
-def exports(url: str) -> None:
+def exports(url: str) -> dict:
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     uow_factory = lambda: ReportingUnitOfWork(sessions)  # noqa: E731
@@ -852,6 +868,9 @@ def exports(url: str) -> None:
     print(f"{'COPY (same query) TO STDOUT, csv':40} {rows:8,} {elapsed:8.2f} {size / 1e6:7.1f} {size / 1e6 / elapsed:7.1f}")
     report_service.delete_report(uow_factory, admin, saved["report_id"], saved["version"])
     engine.dispose()
+    figures = {"rows": rows, "copy": {"seconds": elapsed, "bytes": size}}
+    figures.update({fmt: {"seconds": seconds_taken, "bytes": size_bytes} for fmt, (size_bytes, seconds_taken) in results.items()})
+    return figures
 
 
 # --- the run ----------------------------------------------------------------------------------------
@@ -875,15 +894,18 @@ def print_projection(results: dict) -> None:
         ("raw: kombu consume + ack (prefetch 50), same messages", raw),
         ("one reporting worker: EventConsumer, inbox, archive, facts", worker),
         ("handle() alone, no broker, a commit per event", results["handle_per_s"]),
-        (f"the same, {BATCH} events per transaction (not the service's code)", results["batched_per_s"]),
+        (f"handle_many() alone, no broker, {CONSUMER_BATCH_SIZE} per transaction (the worker's path)",
+         results["handle_many_per_s"]),
         ("floor: bare INSERT + COMMIT per event (psycopg, logged table)", results["commit_floor_per_s"]),
     ]
     for label, rate in rows:
         print(f"{label:62} {rate:9,.0f} {rate / raw:12.3f}")
     flag = "meets" if worker >= TARGET_EVENTS_PER_SECOND else "is below"
     print(f"one worker {flag} the target of {TARGET_EVENTS_PER_SECOND:,} events/s")
-    print("statements per event: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(results["statements_per_event"].items())))
-    print("\nprofile of handle():")
+    for label, key in (("handle_many()", "statements_per_event"), ("handle()", "statements_per_event_alone")):
+        print(f"statements per event, {label}: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in sorted(results[key].items())))
+    print("\nprofile of handle_many():")
     print(results["profile"])
 
 
@@ -899,7 +921,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--section-seconds", type=float, default=240, help="each section stops after this long")
     parser.add_argument("--only", default="projection,dashboards,reports,exports")
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
+    figures: dict = {"loadavg_before": os.getloadavg()}
     only = set(args.only.split(","))
     os.environ["CRM_TEST_DATABASE_URL"] = args.server
     os.environ.setdefault("CRM_REPORTING_TIME_ZONE", ZONE)
@@ -910,8 +934,10 @@ def main() -> None:
             print(f"\n== projection throughput (load average {_load_average()})")
             results = projection_throughput(args.amqp, args.events, args.handle_events, tmp, args.section_seconds)
             print_projection(results)
+            figures["projection"] = {key: value for key, value in results.items() if key != "profile"}
             print(f"load average after: {_load_average()}")
         if not only & {"dashboards", "reports", "exports"}:
+            _write_json(args.json, figures)
             return
         scratch = nullcontext(args.keep) if args.keep else testing.scratch_database(SERVICE, tmp, backend="postgresql")
         with scratch as url:
@@ -922,19 +948,30 @@ def main() -> None:
                 present = connection.execute("SELECT count(*) FROM fact_leads").fetchone()[0]
             if present == 0:
                 print(f"\n== loading {args.leads:,} leads and {args.archive:,} archived events (load average {_load_average()})")
+                started = time.perf_counter()
                 load(url, args.leads, args.archive)
+                figures["load_seconds"] = time.perf_counter() - started
+                with psycopg.connect(psycopg_dsn(url)) as connection:
+                    present = connection.execute("SELECT count(*) FROM fact_leads").fetchone()[0]
             else:
                 print(f"\nreusing {present:,} leads in {make_url(url).database}")
             if "dashboards" in only:
                 print(f"\n== dashboards (load average {_load_average()})")
-                dashboards(url, tmp, args.repeat, args.section_seconds)
+                figures["dashboards"] = dashboards(url, tmp, args.repeat, args.section_seconds)
             if "reports" in only:
                 print(f"\n== custom reports (load average {_load_average()})")
-                reports(url, args.repeat, args.section_seconds)
+                figures["reports"] = reports(url, args.repeat, args.section_seconds)
             if "exports" in only:
                 print(f"\n== exports (load average {_load_average()})")
-                exports(url)
+                figures["exports"] = exports(url)
             print(f"\nload average at the end: {_load_average()}")
+            figures.update(fact_leads=present, loadavg_after=os.getloadavg())
+    _write_json(args.json, figures)
+
+
+def _write_json(path: str | None, figures: dict) -> None:
+    if path:
+        Path(path).write_text(json.dumps(figures, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
 if __name__ == "__main__":
