@@ -45,8 +45,8 @@ class Leads(MethodView):
             limit=args["limit"],
             offset=args["offset"],
         )
-        items, total = service.list_leads(_uow(), query, viewer)
-        return {"items": items, "total": total}
+        items, total, capped = service.list_leads(_uow(), query, viewer)
+        return {"items": items, "total": total, "total_is_estimate": capped}
 
     @blp.arguments(LeadCreateSchema)
     @blp.response(201, LeadSchema)

@@ -16,6 +16,11 @@ from leads.domain import BY_CLAIM, CLAIMED, CONVERTED, POOL, Lead, OwnershipChan
 from leads.markets import Market
 from leads.pools import Pool
 
+# A list counts its leads exactly up to this many, then says "at least this many": an exact count of every
+# lead a viewer sees reads them all (0.4 s for an admin, 1 s for a rep at 1,000,000 leads), for a number
+# nobody pages through.
+LIST_COUNT_CAP = 10_000
+
 
 @dataclass(frozen=True)
 class LeadQuery:
@@ -112,9 +117,12 @@ class LeadRepository:
         self.seen.update(found)
         return found
 
-    def list(self, query: LeadQuery) -> tuple[list[Lead], int]:
+    def list(self, query: LeadQuery) -> tuple[list[Lead], int, bool]:
+        """A page of leads, newest first; the count of all matches (at most LIST_COUNT_CAP) and whether it is capped."""
         conditions = lead_conditions(query)
-        total = self.session.execute(select(func.count()).select_from(leads).where(*conditions)).scalar_one()
+        matches = select(leads.c.id).where(*conditions).limit(LIST_COUNT_CAP + 1).subquery()
+        counted = self.session.execute(select(func.count()).select_from(matches)).scalar_one()
+        total, capped = (LIST_COUNT_CAP, True) if counted > LIST_COUNT_CAP else (counted, False)
         rows = self.session.scalars(
             select(Lead)
             .where(*conditions)
@@ -122,7 +130,7 @@ class LeadRepository:
             .limit(query.limit)
             .offset(query.offset)
         ).all()
-        return list(rows), total
+        return list(rows), total, capped
 
     def holdings(self, user_ids: Iterable[str]) -> Holdings:
         """How many open and converted leads these users own together."""

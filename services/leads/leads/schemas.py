@@ -79,7 +79,9 @@ class LeadListQuerySchema(Schema):
 
 class LeadPageSchema(Schema):
     items = fields.List(fields.Nested(LeadSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "how many leads match, exact up to 10,000; past that 10,000 "
+                                                    "with total_is_estimate (at least that many)"})
+    total_is_estimate = fields.Boolean()
 
 
 class LeadListSchema(Schema):

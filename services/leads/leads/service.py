@@ -114,16 +114,17 @@ def get_lead(uow_factory: UowFactory, lead_id: str, viewer: Identity) -> dict:
         return _views(uow, [lead], {pool.id: pool}, member, utc_now())[0]
 
 
-def list_leads(uow_factory: UowFactory, query: LeadQuery, viewer: Identity) -> tuple[list[dict], int]:
+def list_leads(uow_factory: UowFactory, query: LeadQuery, viewer: Identity) -> tuple[list[dict], int, bool]:
+    """A page of the leads `viewer` may see, the number of them (capped) and whether the cap was reached."""
     with uow_factory() as uow:
         member = member_of(uow, viewer)
         query, pools = visible_query(uow, member, query)
-        items, total = uow.leads.list(query)
+        items, total, capped = uow.leads.list(query)
         views = _views(uow, items, pools, member, utc_now())
         # Learn the rep's roles and teams (a no-op unless they changed), so admins can distribute to them.
         uow.claimants.remember(viewer.user_id, viewer.roles, viewer.team_ids, utc_now())
         uow.commit()
-        return views, total
+        return views, total, capped
 
 
 def claim_leads(uow_factory: UowFactory, lead_ids: Sequence[str], rep: Identity) -> list[Lead]:

@@ -88,3 +88,19 @@ def test_the_openapi_document_describes_every_endpoint(client):
     paths = client.get("/openapi.json").json["paths"]
     assert {"/api/v1/leads", "/api/v1/leads/{lead_id}", "/api/v1/leads/{lead_id}/claim",
             "/api/v1/leads/{lead_id}/convert"} <= set(paths)
+
+
+def test_a_list_counts_exactly_up_to_the_cap_and_then_says_at_least(client, manager, new_lead, monkeypatch):
+    from leads import repository
+
+    monkeypatch.setattr(repository, "LIST_COUNT_CAP", 4)
+    for _ in range(4):
+        assert client.post("/api/v1/leads", json=new_lead, headers=manager).status_code == 201
+    exact = client.get("/api/v1/leads", headers=manager).json
+    assert (exact["total"], exact["total_is_estimate"], len(exact["items"])) == (4, False, 4)
+
+    assert client.post("/api/v1/leads", json=new_lead, headers=manager).status_code == 201
+    capped = client.get("/api/v1/leads?limit=2", headers=manager).json
+    assert (capped["total"], capped["total_is_estimate"], len(capped["items"])) == (4, True, 2)
+    # The page itself is not capped: the fifth lead is still there to read.
+    assert len(client.get("/api/v1/leads?offset=4", headers=manager).json["items"]) == 1
