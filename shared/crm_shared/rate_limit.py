@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,8 @@ class RateLimiter:
 
         `message` says what was limited, with `{seconds}` for the wait; the default speaks of requests.
         """
+        if len(set(keys)) == 1 and self.session.get_bind().dialect.name == "postgresql":
+            return self._take_one_key(keys[0], limit, now, message)
         t = self.table
         insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         windows = []
@@ -81,3 +83,26 @@ class RateLimiter:
             windows.append((key, started, count + 1))
         for key, started, count in windows:
             self.session.execute(update(t).where(t.c.key == key).values(window_started_at=started, count=count))
+
+    def _take_one_key(self, key: str, limit: RateLimit, now: datetime, message: str | None) -> None:
+        """`take` for one key in one upsert: limits in front of every claim pay one round trip, not three.
+
+        The same fixed window: a window that has run out starts afresh at `now`; a spent one is left as it
+        is (the upsert's WHERE fails, so nothing is counted and no row comes back) and the request hears 429.
+        """
+        t = self.table
+        expired = t.c.window_started_at <= now - limit.window
+        counted = self.session.execute(
+            postgresql.insert(t).values(key=key, window_started_at=now, count=1)
+            .on_conflict_do_update(
+                index_elements=[t.c.key],
+                set_={"window_started_at": case((expired, now), else_=t.c.window_started_at),
+                      "count": case((expired, 1), else_=t.c.count + 1)},
+                where=expired | (t.c.count < limit.requests),
+            )
+            .returning(t.c.count)
+        ).first()
+        if counted is None:
+            started = self.session.execute(select(t.c.window_started_at).where(t.c.key == key)).scalar_one()
+            wait = max(1, math.ceil((started + limit.window - now).total_seconds()))
+            raise TooManyRequests(wait, message.format(seconds=wait) if message else None)

@@ -29,9 +29,32 @@ class Standing:
     teams: Mapping[str, Holdings] = field(default_factory=dict)  # team id -> what its members hold
 
 
-def check_claim(leads: Sequence[Lead], pools: Mapping[str, Pool], claimant: Member, standing: Standing,
-                now: datetime) -> None:
-    """Refuse, naming the first rule broken, unless `claimant` may take all of `leads` at once."""
+@dataclass(frozen=True)
+class StandingNeeds:
+    """Which parts of a Standing the rules of the pools involved look at; the others need not be read."""
+
+    claimed_today: bool = False
+    own: bool = False
+    teams: bool = False
+
+    @classmethod
+    def of(cls, rules: Sequence[PoolRules]) -> "StandingNeeds":
+        return cls(
+            claimed_today=any(rule.daily_claim_quota is not None for rule in rules),
+            own=any(rule.max_private_leads is not None for rule in rules),
+            teams=any(rule.max_team_leads is not None for rule in rules),
+        )
+
+
+def involved_rules(leads: Sequence[Lead], pools: Mapping[str, Pool]) -> list[PoolRules]:
+    return [pools[pool_id].rules for pool_id in sorted({lead.pool_id for lead in leads})]
+
+
+def check_still_in_pool(leads: Sequence[Lead], pools: Mapping[str, Pool]) -> None:
+    """The refusals that need nothing but the leads: too many at once, or one of them taken already.
+
+    Checked before the claimant's lock is taken, so a claim that lost the race hears 409 at once.
+    """
     involved = {lead.pool_id: pools[lead.pool_id] for lead in leads}
     batch_limit = min(pool.rules.max_claim_batch for pool in involved.values())
     if len(leads) > batch_limit:
@@ -40,9 +63,20 @@ def check_claim(leads: Sequence[Lead], pools: Mapping[str, Pool], claimant: Memb
             {"lead_ids": [f"At most {batch_limit} leads per claim."]},
         )
     for lead in leads:
-        pool = involved[lead.pool_id]
         if lead.status != POOL:
             raise LeadRuleViolation("lead_already_claimed", f"Lead {lead.id} has already been claimed.")
+
+
+def check_claim(leads: Sequence[Lead], pools: Mapping[str, Pool], claimant: Member, standing: Standing,
+                now: datetime) -> None:
+    """Refuse, naming the first rule broken, unless `claimant` may take all of `leads` at once.
+
+    `standing` need only hold what `StandingNeeds.of` the involved pools' rules asks for.
+    """
+    check_still_in_pool(leads, pools)
+    involved = {lead.pool_id: pools[lead.pool_id] for lead in leads}
+    for lead in leads:
+        pool = involved[lead.pool_id]
         if not pool.enabled:
             raise LeadRuleViolation("pool_disabled", f"The pool {pool.name} is disabled; its leads cannot be claimed.")
         if not pool.admits(claimant):

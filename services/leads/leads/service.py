@@ -9,7 +9,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from crm_shared.errors import APIError, NotFound
-from leads.claims import Standing, check_claim, check_distribution, check_reveal
+from leads.claims import (
+    Holdings,
+    Standing,
+    StandingNeeds,
+    check_claim,
+    check_distribution,
+    check_reveal,
+    check_still_in_pool,
+    involved_rules,
+)
 from leads.config import business_day
 from leads.distribution import distribute_new_leads
 from leads.domain import POOL, FirstOpportunity, Lead, LeadRuleViolation
@@ -27,12 +36,15 @@ def member_of(uow: LeadsUnitOfWork, identity: Identity) -> Member:
     return Member(identity.user_id, identity.roles, identity.team_ids, tuple(markets))
 
 
-def _standing(uow: LeadsUnitOfWork, member: Member, now: datetime) -> Standing:
+def _standing(uow: LeadsUnitOfWork, member: Member, now: datetime, needs: StandingNeeds) -> Standing:
+    """What the rules in force count of `member`; a count no rule limits is left out (each is a query)."""
     _, day_began = business_day(now)
-    teams = {team: uow.leads.holdings(uow.claimants.team_members(team)) for team in member.team_ids}
+    teams = {}
+    if needs.teams:
+        teams = {team: uow.leads.holdings(uow.claimants.team_members(team)) for team in member.team_ids}
     return Standing(
-        claimed_today=uow.history.claims_since(member.user_id, day_began),
-        own=uow.leads.holdings([member.user_id]),
+        claimed_today=uow.history.claims_since(member.user_id, day_began) if needs.claimed_today else {},
+        own=uow.leads.holdings([member.user_id]) if needs.own else Holdings(),
         teams=teams,
     )
 
@@ -132,18 +144,23 @@ def claim_leads(uow_factory: UowFactory, lead_ids: Sequence[str], rep: Identity)
     now = utc_now()
     try:
         with uow_factory() as uow:
-            # The rep's (and their teams') lock makes their quota and capacity checks run one at a time.
-            uow.claimants.lock(rep.user_id, rep.team_ids)
-            uow.claimants.remember(rep.user_id, rep.roles, rep.team_ids, now)
             found = uow.leads.get_many(lead_ids)
             missing = [lead_id for lead_id in lead_ids if lead_id not in found]
             if missing:
                 raise NotFound("lead", missing[0])
             # No visibility check: a rep who lost the race must learn it was claimed (409), not 404.
             leads = [found[lead_id] for lead_id in lead_ids]
-            member = member_of(uow, rep)
             pools = {pool.id: pool for pool in uow.pools.all()}
-            check_claim(leads, pools, member, _standing(uow, member, now), now)
+            # A lead taken already is refused before any lock: most losers of a race end here.
+            check_still_in_pool(leads, pools)
+            needs = StandingNeeds.of(involved_rules(leads, pools))
+            # The rep's lock makes their quota and capacity checks run one at a time; their teams' locks do
+            # the same for the team's members, needed only while a team capacity is in force. A lead that
+            # changes after it was read here is caught by its version when it is saved (StaleDataError).
+            uow.claimants.lock(rep.user_id, rep.team_ids if needs.teams else ())
+            uow.claimants.remember(rep.user_id, rep.roles, rep.team_ids, now)
+            member = member_of(uow, rep)
+            check_claim(leads, pools, member, _standing(uow, member, now, needs), now)
             for lead in leads:
                 lead.claim(rep.user_id, now)
             uow.commit()
@@ -220,7 +237,8 @@ def distribute_leads(uow_factory: UowFactory, pool_id: str, lead_ids: Sequence[s
                 raise NotFound("lead", missing[0])
             leads = [found[lead_id] for lead_id in lead_ids]
             owner = Member(owner_id, roles, teams, tuple(uow.markets.assigned_to(owner_id, teams)))
-            check_distribution(leads, pool, admin, owner, _standing(uow, owner, now))
+            standing = _standing(uow, owner, now, StandingNeeds.of([pool.rules]))
+            check_distribution(leads, pool, admin, owner, standing)
             for lead in leads:
                 lead.distribute(owner_id, distributor.user_id, now)
             uow.commit()
