@@ -8,9 +8,8 @@ from marshmallow import RAISE
 
 from crm_shared.audit_schemas import AuditPageSchema, AuditQuerySchema
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
-from crm_shared.errors import error_response
 from gateway import accounts
-from gateway.login_throttle import LoginLimit, LoginThrottle, TooManyFailedLogins
+from gateway.login_throttle import LoginLimit, LoginThrottle
 from gateway.schemas import (
     LoginSchema,
     MeSchema,
@@ -45,13 +44,6 @@ def _login_throttle() -> LoginThrottle:
                        settings.login_address_failure_limit)
     # The address the connection came from: a header such as X-Forwarded-For is the client's to choose.
     return LoginThrottle(_uow(), limit, request.remote_addr)
-
-
-@auth_blp.errorhandler(TooManyFailedLogins)
-def too_many_failed_logins(error: TooManyFailedLogins):
-    response = error_response(error.status, error.code, error.message, error.errors)
-    response.headers["Retry-After"] = str(error.retry_after)
-    return response
 
 
 @auth_blp.route("/login")

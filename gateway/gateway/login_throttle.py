@@ -53,6 +53,7 @@ class TooManyFailedLogins(APIError):
             "Too many failed logins for this account or from your address; "
             f"try again in {retry_after_seconds} seconds.",
             {"retry_after": retry_after_seconds},
+            headers={"Retry-After": str(retry_after_seconds)},
         )
         self.retry_after = retry_after_seconds
 
