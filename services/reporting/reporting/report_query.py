@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Numeric, and_, cast, func, or_, select, true
+from sqlalchemy import Numeric, and_, cast, func, or_, select, text, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
@@ -85,14 +85,42 @@ class DateBucket(FunctionElement):
 _POSTGRESQL_FORMATS = {"day": "YYYY-MM-DD", "week": "YYYY-MM-DD", "month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
 
 
-@compiles(DateBucket, "postgresql")
-def _bucket_postgresql(element, compiler, **kw):
+class DateBucketStart(FunctionElement):
+    """What a report groups a DateBucket by: on PostgreSQL the bucket's first moment (date_trunc), which
+    groups far faster than the text label; the label is then made once per group from it."""
+
+    inherit_cache = True
+
+    def __init__(self, bucket: DateBucket):
+        self.bucket = bucket
+        super().__init__(*bucket.clauses)
+
+
+def _local_start_postgresql(element: DateBucket, compiler, **kw) -> str:
     moment = compiler.process(list(element.clauses)[0], **kw)
     zone = element.zone.replace("'", "''")
     local = f"({moment})::timestamp" if element.is_date else f"(({moment}) AT TIME ZONE '{zone}')"
-    if element.bucket == "week":
-        local = f"date_trunc('week', {local})"
-    return f"to_char({local}, '{_POSTGRESQL_FORMATS[element.bucket]}')"
+    return f"date_trunc('{element.bucket}', {local})"
+
+
+@compiles(DateBucket, "postgresql")
+def _bucket_postgresql(element, compiler, **kw):
+    return f"to_char({_local_start_postgresql(element, compiler, **kw)}, '{_POSTGRESQL_FORMATS[element.bucket]}')"
+
+
+@compiles(DateBucketStart, "postgresql")
+def _bucket_start_postgresql(element, compiler, **kw):
+    return _local_start_postgresql(element.bucket, compiler, **kw)
+
+
+@compiles(DateBucketStart)
+def _bucket_start_default(element, compiler, **kw):
+    return compiler.process(element.bucket, **kw)
+
+
+def _grouping(element: ColumnElement) -> ColumnElement:
+    """The expression a dimension is grouped by (its own, but a date bucket's start on PostgreSQL)."""
+    return DateBucketStart(element) if isinstance(element, DateBucket) else element
 
 
 @compiles(DateBucket, "sqlite")
@@ -127,6 +155,8 @@ class _Compiler:
         self.query = Query(self.dataset)
         self.computed: dict[str, ResolvedField] = {}
         self.keys: set[str] = set()
+        # Measures that are one plain aggregate of one column: {key: (aggregate, column or None for count())}.
+        self.plain_measures: dict[str, tuple[str, ColumnElement | None]] = {}
 
     def resolve(self, name: str) -> ResolvedField | None:
         return self.computed.get(name) or self.query.resolve(name)
@@ -202,6 +232,7 @@ class _Compiler:
         if aggregate not in AGGREGATES:
             raise InvalidReport(f"{where}.aggregate", f"choose one of {', '.join(AGGREGATES)}, or give an expression")
         if aggregate == "count" and not item.get("field"):
+            self.plain_measures[key] = ("count", None)
             return Column(key, item.get("label") or "Count", "integer", "measure"), func.count()
         if not item.get("field"):
             raise InvalidReport(f"{where}.field", f"{aggregate} needs a field")
@@ -212,6 +243,7 @@ class _Compiler:
         if kind == "money" or (kind in NUMBER_KINDS and aggregate in ("sum", "avg")):
             column = cast(column, Numeric(18, 4))  # money is text on SQLite: compare and add it as a number
         label = item.get("label") or f"{aggregate.replace('_', ' ')} of {self.label_of(item['field'])}"
+        self.plain_measures[key] = (aggregate, column)
         if aggregate == "count":
             return Column(key, label, "integer", "measure"), func.count(column)
         if aggregate == "count_distinct":
@@ -295,15 +327,25 @@ def compile_report(
     columns = [column for column, _ in dimensions + measures]
     by_key = {column.key: element for column, element in dimensions + measures}
 
+    distinct_column = _splittable_distinct(compiler.plain_measures, [column.key for column, _ in measures])
+
     def build(kept_dimensions: Sequence[str] | None = None) -> Select:
         chosen = [(c, e) for c, e in dimensions if kept_dimensions is None or c.key in kept_dimensions]
+        if distinct_column is not None:
+            return _grouped_in_two_steps(chosen, measures, compiler, distinct_column, where)
         selected = [e.label(c.key) for c, e in chosen] + [e.label(c.key) for c, e in measures]
         statement = select(*selected).select_from(compiler.query.from_clause).where(where)
         if measures:
-            statement = statement.group_by(*[e for _, e in chosen])
+            statement = statement.group_by(*[_grouping(e) for _, e in chosen])
         return statement
 
     statement = build()
+    if measures:
+        # Grouped once, in full, before sorting and cutting: asked for the first rows of a grouping,
+        # PostgreSQL would otherwise walk an index in group order and visit every row at random.
+        grouped = statement.cte("report").prefix_with("MATERIALIZED", dialect="postgresql")
+        statement = select(*grouped.c)
+        by_key = {column.key: grouped.c[column.key] for column in columns}
     order = []
     for index, item in enumerate(definition.get("sort") or []):
         if item["key"] not in by_key:
@@ -311,10 +353,58 @@ def compile_report(
         element = by_key[item["key"]]
         order.append(element.desc() if item.get("direction") == "desc" else element.asc())
     if not order:
-        order = [element.asc() for column, element in dimensions]
+        order = [by_key[column.key].asc() for column, _ in dimensions]
     statement = statement.order_by(*order)
     chosen_limit = min(limit or definition.get("limit") or DEFAULT_LIMIT, MAX_LIMIT)
     return CompiledReport(statement, columns, chosen_limit, build)
+
+
+# count(DISTINCT x) per group makes PostgreSQL sort every row of each group (spilling to disk past
+# work_mem); grouped first by the dimensions and x it hashes instead, and a second, small grouping counts
+# the x values of each group and adds up the other measures' partial figures. Only plain counts, sums,
+# minimums and maximums split that way, beside distinct counts of one field; anything else (averages,
+# expressions, distinct counts of two fields) is grouped once.
+_COMBINED = {"count": func.sum, "sum": func.sum, "min": func.min, "max": func.max}
+
+
+def _splittable_distinct(plain: Mapping[str, tuple[str, Any]], measure_keys: Sequence[str]) -> ColumnElement | None:
+    """The one field every distinct count counts, if the report's measures can be grouped in two steps."""
+    distinct = [plain[key][1] for key in measure_keys if key in plain and plain[key][0] == "count_distinct"]
+    if not distinct or any(key not in plain for key in measure_keys):
+        return None
+    if any(aggregate not in _COMBINED and aggregate != "count_distinct" for aggregate, _ in plain.values()):
+        return None
+    if any(not column.compare(distinct[0]) for column in distinct[1:]):
+        return None
+    return distinct[0]
+
+
+def _grouped_in_two_steps(chosen, measures, compiler: _Compiler, distinct_column: ColumnElement, where) -> Select:
+    dimension_labels = [element.label(f"d{index}") for index, (_, element) in enumerate(chosen)]
+    partials = []
+    for index, (column, _) in enumerate(measures):
+        aggregate, field = compiler.plain_measures[column.key]
+        if aggregate != "count_distinct":
+            partial = func.count() if field is None else {**_COMBINED, "count": func.count}[aggregate](field)
+            partials.append(partial.label(f"m{index}"))
+    inner = (
+        select(*dimension_labels, distinct_column.label("distinct_value"), *partials)
+        .select_from(compiler.query.from_clause)
+        .where(where)
+        .group_by(*[_grouping(label.element) for label in dimension_labels], distinct_column)
+        .subquery("per_distinct_value")
+    )
+    outer = [inner.c[f"d{index}"].label(column.key) for index, (column, _) in enumerate(chosen)]
+    for index, (column, _) in enumerate(measures):
+        aggregate, _ = compiler.plain_measures[column.key]
+        if aggregate == "count_distinct":
+            outer.append(func.count(inner.c.distinct_value).label(column.key))
+        elif aggregate == "count":
+            # Over no rows at all (a report without dimensions), a sum of counts is NULL, a count is 0.
+            outer.append(func.coalesce(func.sum(inner.c[f"m{index}"]), 0).label(column.key))
+        else:
+            outer.append(_COMBINED[aggregate](inner.c[f"m{index}"]).label(column.key))
+    return select(*outer).group_by(*[inner.c[f"d{index}"] for index in range(len(chosen))])
 
 
 def _comparison(resolved: ResolvedField, op: str, value: Any, where: str, zone: ZoneInfo, today: date) -> ColumnElement:
@@ -434,8 +524,20 @@ def _coerce(value: Any, kind: str, where: str):
 
 # --- running -------------------------------------------------------------------------------------------
 
+# Memory PostgreSQL may use for each grouping of a report before it spills to disk (its default, 4 MB,
+# makes a report over a million rows sort on disk); for this transaction only.
+GROUPING_MEMORY = "64MB"
+
+
+def room_to_group(session: Session) -> None:
+    """Let the current transaction's report queries group in memory (PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{GROUPING_MEMORY}'"))
+
+
 def rows_of(session: Session, report: CompiledReport, *, limit: int | None) -> tuple[list[dict], bool]:
     """The report's rows as plain values (at most `limit`), and whether more were left out."""
+    room_to_group(session)
     statement = report.statement if limit is None else report.statement.limit(limit + 1)
     result = [dict(row) for row in session.execute(statement).mappings()]
     truncated = limit is not None and len(result) > limit
@@ -444,6 +546,7 @@ def rows_of(session: Session, report: CompiledReport, *, limit: int | None) -> t
 
 def stream_rows(session: Session, report: CompiledReport, batch: int = 2000) -> Iterator[dict]:
     """Every row of the report, fetched in batches from a server-side cursor (exports)."""
+    room_to_group(session)
     result = session.execute(report.statement.execution_options(yield_per=batch))
     for row in result.mappings():
         yield _typed(dict(row), report.columns)

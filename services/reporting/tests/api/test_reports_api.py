@@ -7,10 +7,15 @@ import json
 import re
 import uuid
 
+from zoneinfo import ZoneInfo
+
 import openpyxl
 import pytest
+from sqlalchemy.dialects import postgresql
 
 from crm_shared.testing import contract_with
+from reporting.report_query import compile_report
+from reporting.scopes import Scope
 
 TEAM_EAST, TEAM_WEST = "e0000000-0000-4000-8000-00000000000e", "f0000000-0000-4000-8000-00000000000f"
 REP_A, REP_B, REP_C = "a0000000-0000-4000-8000-00000000000a", "b0000000-0000-4000-8000-00000000000b", "c0000000-0000-4000-8000-00000000000c"
@@ -113,6 +118,46 @@ def test_filters_computed_fields_and_expression_measures(client, tokens, seeded)
     rows = response.get_json()["rows"]
     # small: 300 won + 900 lost -> 0.25; big: 1000 + 2000.50 + 5000 all won -> 1
     assert rows == [{"big": "small", "won_share": 0.25, "customers": 2}, {"big": "big", "won_share": 1, "customers": 3}]
+
+
+@pytest.mark.parametrize("dimensions", [
+    [{"field": "owner.name", "key": "owner"}, {"field": "opened_at", "bucket": "month"}],
+    [{"field": "team.name", "key": "team"}],
+    [],
+])
+def test_distinct_counts_grouped_in_two_steps_equal_one_grouping(client, tokens, seeded, dimensions):
+    # A distinct count beside plain counts, sums, minimums and maximums is grouped per distinct value
+    # first (report_query._grouped_in_two_steps); an average makes the same report group once. Every
+    # column they share must be the same, in every viewer's scope.
+    measures = [
+        {"key": "deals", "aggregate": "count"},
+        {"key": "priced", "aggregate": "count", "field": "amount"},
+        {"key": "customers", "aggregate": "count_distinct", "field": "customer_id"},
+        {"key": "names", "aggregate": "count_distinct", "field": "customer_id", "label": "again"},
+        {"key": "amount", "aggregate": "sum", "field": "amount"},
+        {"key": "smallest", "aggregate": "min", "field": "amount"},
+        {"key": "largest", "aggregate": "max", "field": "amount"},
+    ]
+    two_steps = {"dataset": "opportunities", "dimensions": dimensions, "measures": measures}
+    one_grouping = {**two_steps, "measures": [*measures, {"key": "mean", "aggregate": "avg", "field": "amount"}]}
+    scope, zone = Scope(EXECUTIVE, "all", frozenset()), ZoneInfo("Asia/Shanghai")
+    sql = lambda definition: str(compile_report(definition, scope, zone=zone).statement.compile(dialect=postgresql.dialect()))
+    assert "per_distinct_value" in sql(two_steps) and "per_distinct_value" not in sql(one_grouping)
+    for viewer in (EXECUTIVE, MANAGER, REP_B):
+        split = preview(client, tokens, viewer, two_steps)
+        whole = preview(client, tokens, viewer, one_grouping)
+        assert split.status_code == whole.status_code == 200, (split.get_json(), whole.get_json())
+        expected = [{key: value for key, value in row.items() if key != "mean"} for row in whole.get_json()["rows"]]
+        assert split.get_json()["rows"] == expected
+    everything = preview(client, tokens, EXECUTIVE, two_steps).get_json()["rows"]
+    assert sum(row["deals"] for row in everything) == len(DEALS)
+    if not dimensions:
+        assert everything == [{"deals": 6, "priced": 6, "customers": 6, "names": 6, "amount": "9900.50",
+                               "smallest": "300.00", "largest": "5000.00"}]
+    nothing = {**two_steps, "filters": {"all": [{"field": "status", "op": "eq", "value": "none"}]}}
+    rows = preview(client, tokens, EXECUTIVE, nothing).get_json()["rows"]
+    assert rows == ([] if dimensions else [{"deals": 0, "priced": 0, "customers": 0, "names": 0, "amount": None,
+                                             "smallest": None, "largest": None}])
 
 
 def test_run_time_parameters_filter_the_saved_report(client, tokens, seeded):
