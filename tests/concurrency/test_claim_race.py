@@ -3,9 +3,9 @@
 Every claim is a real race: the round's leads go out in heats, and in each heat the reps, split at random
 into groups, all claim at the same instant (a barrier), each group going for one lead. With
 CRM_TEST_CLAIM_RACE_CONTENDERS=20 every rep claims every lead, and CRM_TEST_CLAIM_RACE_ROUNDS repeats the
-round with fresh leads. The defaults, two rounds of two contenders per lead, keep the test within about
-six and a half minutes on two busy cores (the whole system running, some 20 claims a second); the issue's
-ten rounds take CRM_TEST_CLAIM_RACE_ROUNDS=10, some 25 minutes there.
+round with fresh leads. The defaults, two rounds of two contenders per lead, take about a minute and a
+quarter on two busy cores (the whole system running); the issue's ten rounds, CRM_TEST_CLAIM_RACE_ROUNDS=10
+(what CI runs), some six to seven minutes there.
 """
 from __future__ import annotations
 
