@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -48,6 +49,8 @@ from leads.db_search import searchable
 from leads.pools import DEFAULT_LEAD_POOL_ID, DEFAULT_PUBLIC_POOL_ID
 
 TARGET_P95_MS = 50.0
+# A savepoint the app opens, maybe among other statements sent at once (`SET LOCAL ...; SAVEPOINT name; ...`).
+SAVEPOINT_OPENED = re.compile(r"(?:^|;\s*)SAVEPOINT (\w+)")
 LOAD_PROCESSES = 2
 
 # --- the data -------------------------------------------------------------------------------------
@@ -323,8 +326,9 @@ def run_queries(url: str, repeat: int, tmp: Path, only: tuple[str, ...] = ()) ->
                     started = time.perf_counter()
                     savepoint = None
                     for statement, parameters in statements:
-                        if statement.startswith("SAVEPOINT "):
-                            savepoint = statement.split()[1]
+                        opened = SAVEPOINT_OPENED.search(statement)
+                        if opened:
+                            savepoint = opened.group(1)
                         try:
                             replayed = raw.execute(statement, parameters)
                         except psycopg.errors.QueryCanceled:

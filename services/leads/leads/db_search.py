@@ -49,8 +49,11 @@ Index("ix_leads_search_trgm", leads.c.search_text, postgresql_using="gin",
       postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 Index("ix_leads_search_grams", func.string_to_array(leads.c.search_grams, " "),
       postgresql_using="gin").ddl_if(dialect="postgresql")
-# The search's common filters, which PostgreSQL combines with the text indexes (migration 0011).
-Index("ix_leads_region_industry", leads.c.region, leads.c.industry)
+# The search's common filters, which PostgreSQL combines with the text indexes (migration 0011); with
+# status and date, a filtered search's page is the index's first entries and its count reads only its
+# matches (migration 0017).
+Index("ix_leads_region_industry_status", leads.c.region, leads.c.industry, leads.c.status, leads.c.created_at,
+      leads.c.id)
 Index("ix_leads_industry", leads.c.industry)
 Index("ix_leads_channel_created", leads.c.channel, leads.c.created_at)
 # Each owner's leads newest first: the "mine" and "my teams'" parts of a rep's search (migration 0014).

@@ -46,12 +46,19 @@ COUNT_CAP = 10_000
 COUNT_BUDGET_MS = 15
 # Past this many expected matches the estimate answers without an attempt to count (PostgreSQL).
 COUNT_NOT_TRIED_ABOVE = 2 * COUNT_CAP
+# Past this planner cost a count with free text is not tried (PostgreSQL): it rechecks the text of every
+# candidate the trigram or pair index gives, and on 1,000,000 leads no such count costing 16,000 or more
+# (an English word: 3,000-20,000 matches from 18,000 candidates) finished within COUNT_BUDGET_MS, where
+# those that did cost under 3,000 (docs/performance.md).
+TEXT_COUNT_NOT_TRIED_COSTLIER = 10_000
 # How long a page may take the way the planner chose before it is fetched the other way (LeadSearch.page).
 PAGE_BUDGET_MS = 25
 # How long a first page read by fetching and sorting every match may take, counting them as it goes,
 # before it is read the planner's other way: a bad guess of how many match can mean 100,000s to sort.
 SORTED_PAGE_BUDGET_MS = 150
 QUERY_CANCELED = "57014"
+# The savepoint a page or count runs in with its own settings (a time budget, a planner setting off).
+BUDGET_SAVEPOINT = "search_budget"
 # Keys per IN (...) list: well under SQLite's bound-parameter limit.
 KEYS_PER_QUERY = 900
 
@@ -81,6 +88,8 @@ class Matching:
 
     common: tuple
     branches: tuple[VisibilityBranch, ...] = ()
+    # Whether free text is among the conditions: every candidate the text index gives is read and its text checked.
+    reads_text: bool = False
 
     def where(self) -> list:
         """All of it as one WHERE."""
@@ -129,7 +138,7 @@ class LeadSearch:
             branches = visibility_branches(query, list(members), member_by_member=by_member)
             query = LeadQuery(**{**query.__dict__, "visible_to_owner": None, "visible_pools": None,
                                  "visible_teams": ()})
-        return Matching(tuple(self.conditions(query, filters)), tuple(branches or ()))
+        return Matching(tuple(self.conditions(query, filters)), tuple(branches or ()), filters.text is not None)
 
     def conditions(self, query: LeadQuery, filters: SearchFilters) -> list:
         conditions = lead_conditions(query)
@@ -187,7 +196,6 @@ class LeadSearch:
         statement = self._page_statement(matching, name, descending, keyset, limit + 1)
         if not self._postgres:
             return SearchPage.of(list(self.session.scalars(statement)), limit)
-        self._plan_for_each_query()
         # Asked of the planner on a first page (to count as it sorts) and, on later pages, only if the
         # page ran out of its budget and the other way must be chosen.
         walks = _walks_in_order(self._plan(statement)) if after is None else None
@@ -216,12 +224,19 @@ class LeadSearch:
 
     def _counted_statement(self, matching: Matching, name: str, descending: bool, limit: int):
         """A first page's ids with the number of matches beside each: per visibility branch, every match
-        counted as it is read (`count(*) OVER ()`), the branch's first `limit` kept; then the page's top."""
+        counted as it is read (`count(*) OVER ()`), the branch's first `limit` kept; then the page's top.
+
+        With free text there is one part, the whole WHERE: the text index is read once and what the
+        reader sees filters its candidates. A part per branch read a common word's 41,000 trigram
+        candidates once for each (a rep's `trading` in the public pool: 63 against 51 ms, `software`
+        with region and industry 21 against 13 ms, the same pages and totals).
+        """
         def ordered(column, id_column):
             return _ordered(column, id_column, descending)
 
-        branches = matching.branches or (VisibilityBranch(conditions=(), owners=0),)
-        common = matching.common if matching.branches else tuple(matching.where())
+        one_part = not matching.branches or matching.reads_text
+        branches = (VisibilityBranch(conditions=(), owners=0),) if one_part else matching.branches
+        common = tuple(matching.where()) if one_part else matching.common
         parts = [
             select(literal(number).label("branch"), leads.c.id, leads.c[name].label("sort_key"),
                    func.count().over().label("matches"))
@@ -282,13 +297,25 @@ class LeadSearch:
         it took for 184 leads let 11,891 through (fetching and sorting them all: 0.26 s, walking: 10 ms).
         After the way it chose ran out of its time budget, the other way is forced by turning this off.
         """
-        with self.session.begin_nested():
-            for setting in settings:
-                self.session.execute(text(f"SET LOCAL {setting} = off"))
+        return self._in_savepoint({setting: "off" for setting in settings}, run)
+
+    def _in_savepoint(self, settings: dict[str, str], run):
+        """`run()` in a savepoint with `settings` SET LOCAL for it alone, in one round trip before and one after.
+
+        A search sends these around its pages and counts; one statement each for the savepoint, every
+        setting, its reset and the release made up to 16 statements a search (docs/performance.md). A `run()`
+        that fails is rolled back to the savepoint, which undoes the settings too, and its error raised.
+        """
+        sets = "".join(f"; SET LOCAL {name} = {value}" for name, value in settings.items())
+        resets = "".join(f"SET LOCAL {name} TO DEFAULT; " for name in settings)
+        self.session.execute(text(f"{self._custom_plans_first()}SAVEPOINT {BUDGET_SAVEPOINT}{sets}"))
+        try:
             result = run()
-            for setting in settings:
-                self.session.execute(text(f"SET LOCAL {setting} TO DEFAULT"))
-            return result
+        except Exception:
+            self.session.execute(text(f"ROLLBACK TO SAVEPOINT {BUDGET_SAVEPOINT}; RELEASE SAVEPOINT {BUDGET_SAVEPOINT}"))
+            raise
+        self.session.execute(text(f"{resets}RELEASE SAVEPOINT {BUDGET_SAVEPOINT}"))
+        return result
 
     def _plan_for_each_query(self) -> None:
         """Have PostgreSQL plan this transaction's searches for the words searched, never once for all words.
@@ -297,9 +324,19 @@ class LeadSearch:
         plan that does not know the text: on 1,000,000 leads the generic plan of a 2-character search
         took 8.5 s where the plan for `锦佳` takes 0.7 ms (docs/performance.md).
         """
-        if self._postgres and not self._custom_plans:
-            self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-            self._custom_plans = True
+        setting = self._custom_plans_first()
+        if setting:
+            self.session.execute(text(setting.rstrip("; ")))
+
+    def _custom_plans_first(self) -> str:
+        """The SET that `_plan_for_each_query` sends, to send ahead of a statement if not sent yet; else ''.
+
+        Outside any savepoint, so that a savepoint rolled back does not undo it.
+        """
+        if not self._postgres or self._custom_plans:
+            return ""
+        self._custom_plans = True
+        return "SET LOCAL plan_cache_mode = force_custom_plan; "
 
     def count(self, matching: Matching, at_least: int = 0) -> tuple[int, bool]:
         """Exact up to COUNT_CAP if PostgreSQL counts it within COUNT_BUDGET_MS; else its planner's estimate, and True.
@@ -308,23 +345,25 @@ class LeadSearch:
         industry, a tag, a date range with a channel) matches its few thousand leads only after a scan
         of every pool lead, 0.6 s on 1,000,000 leads. Past the budget the answer is the estimate, never
         below `at_least` (what the caller has seen already). The estimate comes first: when it is far
-        above the cap the count is not tried at all (it would only spend its budget to say "more").
+        above the cap, or the planner's cost of a count with free text says it cannot finish in its
+        budget, the count is not tried at all (it would only spend its budget to say "more").
         """
         matches = select(leads.c.id).where(*matching.where())
         capped = select(func.count()).select_from(matches.limit(COUNT_CAP + 1).subquery())
         if not self._postgres:
             total = self.session.execute(capped).scalar_one()
             return (total, False) if total <= COUNT_CAP else (COUNT_CAP + 1, True)
-        self._plan_for_each_query()
         # The planner guesses better for the branches one by one than for their OR (`科技`: 3,294 against
         # 199 for 4,755 matches), but counts faster through the one WHERE (channel + three months: the
         # pool's branch intersected 380,000 pool leads from `ix_leads_pool_status`, 46 ms against 15).
         if len(matching.branches) > 1:
-            estimate = max(at_least, self._estimate(union_all(
-                *(select(leads.c.id).where(*matching.common, *branch.conditions) for branch in matching.branches))))
+            plan = self._plan(union_all(
+                *(select(leads.c.id).where(*matching.common, *branch.conditions) for branch in matching.branches)))
         else:
-            estimate = max(at_least, self._estimate(matches))
-        if estimate > COUNT_NOT_TRIED_ABOVE:
+            plan = self._plan(matches)
+        estimate = max(at_least, int(plan["Plan Rows"]))
+        too_costly = matching.reads_text and plan["Total Cost"] > TEXT_COUNT_NOT_TRIED_COSTLIER
+        if estimate > COUNT_NOT_TRIED_ABOVE or too_costly:
             return estimate, True
         total = self._within_budget(lambda: self.session.execute(capped).scalar_one(), COUNT_BUDGET_MS)
         if total is not None and total <= COUNT_CAP:
@@ -333,23 +372,16 @@ class LeadSearch:
 
     def _within_budget(self, run, budget_ms: int):
         """What `run()` gives, or None if PostgreSQL takes longer than `budget_ms` and cancels it."""
-        self._plan_for_each_query()
         try:
-            with self.session.begin_nested():
-                self.session.execute(text(f"SET LOCAL statement_timeout = {int(budget_ms)}"))
-                result = run()
-                self.session.execute(text("SET LOCAL statement_timeout TO DEFAULT"))
-                return result
+            return self._in_savepoint({"statement_timeout": str(int(budget_ms))}, run)
         except OperationalError as error:
             if getattr(error.orig, "sqlstate", None) != QUERY_CANCELED:
                 raise
             return None  # the savepoint's rollback undid the SET LOCAL too
 
-    def _estimate(self, statement) -> int:
-        return int(self._plan(statement)["Plan Rows"])
-
     def _plan(self, statement) -> dict:
         """PostgreSQL's plan of `statement` (EXPLAIN, not run)."""
+        self._plan_for_each_query()
         plan = self.session.execute(Explain(statement)).scalar_one()
         plan = json.loads(plan) if isinstance(plan, str) else plan
         return plan[0]["Plan"]

@@ -111,3 +111,38 @@ def test_far_above_the_cap_the_planners_estimate_answers_without_a_count(postgre
     assert (page["total"], page["total_is_estimate"]) == (visible, False)
     assert (first["total"], first["total_is_estimate"]) == (visible, False)
     assert search_repository.COUNT_BUDGET_MS in budgets
+
+
+def test_a_count_with_free_text_the_planner_prices_beyond_its_budget_is_not_tried(postgresql_only, client, people,
+                                                                                  owned, monkeypatch):
+    from leads import search_repository
+
+    budgets = []
+    within_budget = search_repository.LeadSearch._within_budget
+
+    def recording(self, run, budget_ms):
+        budgets.append(budget_ms)
+        return within_budget(self, run, budget_ms)
+
+    monkeypatch.setattr(search_repository.LeadSearch, "_within_budget", recording)
+    visible = sum(owner in {None, "manager-a", "rep-a", "rep-c"} for owner in owned.values())
+    monkeypatch.setattr(search_repository, "TEXT_COUNT_NOT_TRIED_COSTLIER", 0)
+    cursors = {}
+    for query in ({"q": "branch"}, {}):
+        first = client.get(SEARCH, query_string={**query, "limit": 2}, headers=people["manager-a"]).json
+        second = cursors[bool(query)] = {**query, "limit": 2, "cursor": first["next_cursor"]}
+        budgets.clear()
+        page = client.get(SEARCH, query_string=second, headers=people["manager-a"]).json
+        if query:
+            # Its estimate answers at once, never below what the pages showed.
+            assert page["total_is_estimate"] is True and page["total"] >= 3
+            assert search_repository.COUNT_BUDGET_MS not in budgets
+        else:
+            # Without free text the cost does not decide: it is counted.
+            assert (page["total"], page["total_is_estimate"]) == (visible, False)
+            assert search_repository.COUNT_BUDGET_MS in budgets
+    monkeypatch.setattr(search_repository, "TEXT_COUNT_NOT_TRIED_COSTLIER", 10**9)
+    budgets.clear()
+    page = client.get(SEARCH, query_string=cursors[True], headers=people["manager-a"]).json
+    assert (page["total"], page["total_is_estimate"]) == (visible, False)
+    assert search_repository.COUNT_BUDGET_MS in budgets

@@ -31,3 +31,21 @@ def test_two_chinese_characters_use_the_pair_index_and_longer_text_the_trigram_i
     with uow_factory() as uow:
         assert "ix_leads_search_trgm" in plan_of(uow, "锦佳信息")
 
+
+
+def test_status_region_and_industry_read_the_newest_matches_straight_from_their_index(uow_factory):
+    from sqlalchemy import select
+
+    from leads.db import leads
+
+    statement = (select(leads.c.id)
+                 .where(leads.c.region == "华东", leads.c.industry == "software", leads.c.status == "pool")
+                 .order_by(leads.c.created_at.desc(), leads.c.id.desc()).limit(51))
+    with uow_factory() as uow:
+        compiled = statement.compile(dialect=uow.session.get_bind().dialect)
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            uow.session.execute(text(f"SET LOCAL {setting} = off"))
+        plan = "\n".join(row[0] for row in uow.session.connection().exec_driver_sql(
+            "EXPLAIN " + compiled.string, compiled.params).all())
+    assert "ix_leads_region_industry_status" in plan
+    assert "Sort" not in plan
