@@ -6,12 +6,13 @@
 
 projection: `--events` mixed events (leads created, claimed, followed up, converted; customers; opportunities
 opened, moved, closed; payments; tickets opened and replied) are published to a scratch exchange whose two
-queues both get every message. The raw baseline drains one queue with kombu (consume + ack, nothing else,
-prefetch 50 as the worker); then one real worker process (`python -m reporting.worker`: EventConsumer
-taking what arrives together, up to 200 messages, in one transaction: inbox marks, archive and projections
-set-based) drains the other into a scratch database. Its rate is taken from the inbox's first and last
-`processed_at`. In the same process: `EventConsumer.handle` alone without the broker (a transaction per
-event), `EventConsumer.handle_many` in batches of 200 without the broker (the worker's path), a bare
+queues both get every message. The raw baseline drains one queue with kombu (consume + an ack per message,
+nothing else, prefetch 50); then one real worker process (`python -m reporting.worker`: EventConsumer
+taking what arrives together, up to CONSUMER_BATCH_SIZE messages, in one transaction: inbox marks, archive
+and projections set-based, in a thread of its own while the next batch is read; one ack per batch) drains
+the other into a scratch database. Its rate is taken from the inbox's first and last `processed_at`.
+In the same process: `EventConsumer.handle` alone without the broker (a transaction per event),
+`EventConsumer.handle_many` in batches of CONSUMER_BATCH_SIZE without the broker (the worker's path), a bare
 INSERT + COMMIT per event into a logged table (the floor of a transaction per event), the statements
 each path sends per event, and a cProfile of `handle_many`.
 
@@ -72,7 +73,7 @@ from reporting.scopes import Scope, scope_of
 from reporting.uow import ReportingUnitOfWork
 from reporting.worker import CONSUMER_BATCH_SIZE
 
-WORKER_PREFETCH = 50  # EventConsumer's default
+RAW_PREFETCH = 50  # EventConsumer's default (a batching one lets the broker send 3 batches ahead)
 TARGET_EVENTS_PER_SECOND = 5000
 TARGET_DASHBOARD_MS = 100
 TARGET_REPORT_MS = 1000
@@ -256,7 +257,7 @@ def _raw_consume(connection: Connection, queue: Queue, count: int, seconds: floa
         received[0] += 1
 
     channel = connection.channel()
-    consumer = Consumer(channel, [queue], on_message=on_message, prefetch_count=WORKER_PREFETCH, accept=["application/json"])
+    consumer = Consumer(channel, [queue], on_message=on_message, prefetch_count=RAW_PREFETCH, accept=["application/json"])
     deadline = time.monotonic() + seconds
     started = time.perf_counter()
     with consumer:
