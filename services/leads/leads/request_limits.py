@@ -7,6 +7,8 @@ work, so a refused request does nothing and a request that later fails still cou
 """
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from crm_shared.auth import Identity
 from crm_shared.envelope import utc_now
 from crm_shared.rate_limit import RateLimit, RateLimiter
@@ -28,5 +30,10 @@ def count_claim(uow_factory, viewer: Identity) -> None:
 
 def _take(uow_factory, key: str, limit: RateLimit, message: str) -> None:
     with uow_factory() as uow:
+        if uow.session.get_bind().dialect.name == "postgresql":
+            # The count's own commit need not wait for its WAL flush, paid on every pool view and claim
+            # (0.32 -> 0.16 ms a commit on a quiet machine, 3.5 ms median on a busy one): a crash could
+            # forget the last counts, which only lets a few more requests in.
+            uow.session.execute(text("SET LOCAL synchronous_commit = off"))
         RateLimiter(uow.session, rate_limits).take([key], limit, utc_now(), message)
         uow.commit()
