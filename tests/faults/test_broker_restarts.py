@@ -21,9 +21,12 @@ PER_UNIT_OF_WORK = 10
 RESTART_WHILE_HANDLING = 7_000
 
 
+# One event per unit of work, and batches of 50 as a read model's consumer takes them (several events a
+# transaction, one multiple ack per batch, the batch's database work in a thread beside the reading).
+@pytest.mark.parametrize("batch_size", [1, 50], ids=["one_by_one", "batched"])
 @pytest.mark.timeout(300)
 def test_every_state_change_is_processed_exactly_once_while_rabbitmq_restarts_twice(
-    fault_engine, uow_factory, fault_bus, faults_rabbitmq, background
+    fault_engine, uow_factory, fault_bus, faults_rabbitmq, background, batch_size
 ):
     url, topology = fault_bus
     first_restart_done = threading.Event()
@@ -45,7 +48,8 @@ def test_every_state_change_is_processed_exactly_once_while_rabbitmq_restarts_tw
             # broker must deliver this event again, and the inbox must recognise it.
             assert broker_down.wait(90), "the broker did not stop"
 
-    consumer = EventConsumer(connect(url), topology, CONSUMER, {EVENT: handler}, uow_factory, retry_delay=0.01)
+    consumer = EventConsumer(connect(url), topology, CONSUMER, {EVENT: handler}, uow_factory, retry_delay=0.01,
+                             batch_size=batch_size)
     with connect(url) as connection:
         topology.declare(connection, [consumer.queue])
     relay = OutboxRelay(fault_engine, lambda: connect(url), topology, batch_size=200)
