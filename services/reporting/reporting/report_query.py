@@ -364,6 +364,7 @@ def compile_report(
 # the x values of each group and adds up the other measures' partial figures. Only plain counts, sums,
 # minimums and maximums split that way, beside distinct counts of one field; anything else (averages,
 # expressions, distinct counts of two fields) is grouped once.
+_PER_DISTINCT_VALUE = {"count": func.count, "sum": func.sum, "min": func.min, "max": func.max}
 _COMBINED = {"count": func.sum, "sum": func.sum, "min": func.min, "max": func.max}
 
 
@@ -385,7 +386,7 @@ def _grouped_in_two_steps(chosen, measures, compiler: _Compiler, distinct_column
     for index, (column, _) in enumerate(measures):
         aggregate, field = compiler.plain_measures[column.key]
         if aggregate != "count_distinct":
-            partial = func.count() if field is None else {**_COMBINED, "count": func.count}[aggregate](field)
+            partial = func.count() if field is None else _PER_DISTINCT_VALUE[aggregate](field)
             partials.append(partial.label(f"m{index}"))
     inner = (
         select(*dimension_labels, distinct_column.label("distinct_value"), *partials)

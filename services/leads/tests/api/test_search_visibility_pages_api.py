@@ -5,6 +5,8 @@ On PostgreSQL these searches fetch each part of what the reader sees on its own 
 """
 import pytest
 
+from leads import search_repository
+
 SEARCH = "/api/v1/leads/search"
 LEADS = "/api/v1/leads"
 SORTS = {"-created_at": ("created_at", True), "created_at": ("created_at", False),
@@ -85,18 +87,22 @@ def test_a_status_filter_keeps_the_same_leads_of_what_the_manager_sees(client, p
     assert_in_order(items, "-created_at")
 
 
-def test_far_above_the_cap_the_planners_estimate_answers_without_a_count(postgresql_only, client, people, owned,
-                                                                        monkeypatch):
-    from leads import search_repository
-
-    budgets = []
+@pytest.fixture
+def budgets(monkeypatch) -> list[int]:
+    """The time budgets (ms) the search ran statements under, in order (LeadSearch._within_budget)."""
+    recorded: list[int] = []
     within_budget = search_repository.LeadSearch._within_budget
 
     def recording(self, run, budget_ms):
-        budgets.append(budget_ms)
+        recorded.append(budget_ms)
         return within_budget(self, run, budget_ms)
 
     monkeypatch.setattr(search_repository.LeadSearch, "_within_budget", recording)
+    return recorded
+
+
+def test_far_above_the_cap_the_planners_estimate_answers_without_a_count(postgresql_only, client, people, owned,
+                                                                        monkeypatch, budgets):
     # A second page: a first page that sorted every match has counted them already.
     first = client.get(SEARCH, query_string={"q": "branch", "limit": 2}, headers=people["manager-a"]).json
     second = {"q": "branch", "limit": 2, "cursor": first["next_cursor"]}
@@ -114,17 +120,7 @@ def test_far_above_the_cap_the_planners_estimate_answers_without_a_count(postgre
 
 
 def test_a_count_with_free_text_the_planner_prices_beyond_its_budget_is_not_tried(postgresql_only, client, people,
-                                                                                  owned, monkeypatch):
-    from leads import search_repository
-
-    budgets = []
-    within_budget = search_repository.LeadSearch._within_budget
-
-    def recording(self, run, budget_ms):
-        budgets.append(budget_ms)
-        return within_budget(self, run, budget_ms)
-
-    monkeypatch.setattr(search_repository.LeadSearch, "_within_budget", recording)
+                                                                                  owned, monkeypatch, budgets):
     visible = sum(owner in {None, "manager-a", "rep-a", "rep-c"} for owner in owned.values())
     monkeypatch.setattr(search_repository, "TEXT_COUNT_NOT_TRIED_COSTLIER", 0)
     cursors = {}

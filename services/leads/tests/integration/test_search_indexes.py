@@ -1,7 +1,8 @@
 """On PostgreSQL the search's own queries use the trigram and pair indexes."""
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from leads.db import leads
 from leads.repository import LeadQuery
 from leads.search import read_query
 from leads.search_repository import SearchFilters
@@ -10,17 +11,18 @@ from leads.search_repository import SearchFilters
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("postgresql_only")]
 
 
-def plan_of(uow, q: str) -> str:
-    conditions = uow.search.matching(LeadQuery(), SearchFilters(text=read_query(q))).where()
-    from sqlalchemy import select
-
-    from leads.db import leads
-
-    statement = select(leads.c.id).where(*conditions)
+def explained(uow, statement, planner_off=("enable_seqscan",)) -> str:
+    """PostgreSQL's plan of `statement` with the given planner methods off (so an index is chosen if one can be)."""
     compiled = statement.compile(dialect=uow.session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    uow.session.execute(text("SET LOCAL enable_seqscan = off"))
+    for setting in planner_off:
+        uow.session.execute(text(f"SET LOCAL {setting} = off"))
     rows = uow.session.connection().exec_driver_sql("EXPLAIN " + compiled.string, compiled.params).all()
     return "\n".join(row[0] for row in rows)
+
+
+def plan_of(uow, q: str) -> str:
+    conditions = uow.search.matching(LeadQuery(), SearchFilters(text=read_query(q))).where()
+    return explained(uow, select(leads.c.id).where(*conditions))
 
 
 def test_two_chinese_characters_use_the_pair_index_and_longer_text_the_trigram_index(client, manager, uow_factory):
@@ -34,18 +36,10 @@ def test_two_chinese_characters_use_the_pair_index_and_longer_text_the_trigram_i
 
 
 def test_status_region_and_industry_read_the_newest_matches_straight_from_their_index(uow_factory):
-    from sqlalchemy import select
-
-    from leads.db import leads
-
     statement = (select(leads.c.id)
                  .where(leads.c.region == "华东", leads.c.industry == "software", leads.c.status == "pool")
                  .order_by(leads.c.created_at.desc(), leads.c.id.desc()).limit(51))
     with uow_factory() as uow:
-        compiled = statement.compile(dialect=uow.session.get_bind().dialect)
-        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
-            uow.session.execute(text(f"SET LOCAL {setting} = off"))
-        plan = "\n".join(row[0] for row in uow.session.connection().exec_driver_sql(
-            "EXPLAIN " + compiled.string, compiled.params).all())
+        plan = explained(uow, statement, planner_off=("enable_seqscan", "enable_bitmapscan", "enable_sort"))
     assert "ix_leads_region_industry_status" in plan
     assert "Sort" not in plan
