@@ -4,7 +4,7 @@ The read models are one table per dataset of the report builder (`fact_*`, one r
 payment...), each kept current by projections/facts_*.py, plus the all-time channel counters and a copy
 of the user directory (names, teams) for the "owner" and "team" fields and for data scopes.
 """
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, Numeric, String, Table, Text
 from sqlalchemy.dialects import postgresql
 
 from crm_shared.db import NAMING_CONVENTION, ExactDecimal, UtcDateTime
@@ -68,6 +68,17 @@ def _state_at() -> Column:
     # for state columns (facts only move forward in the source's order, never in arrival order).
     # NULL until an event that sets state arrives (a row may be created by, say, a follow-up first).
     return Column("state_at", UtcDateTime())
+
+
+def _credited() -> tuple[Column, ...]:
+    # Kept by the database (rollup_sql.py), not by projections: the channel and campaign this record is
+    # credited to, from its customer and lead as they are now, so the roll-ups need no join to group by them.
+    return Column("credited_channel", String(50)), Column("credited_campaign", String(100))
+
+
+def _customer_owner(table: str) -> tuple:
+    # Kept by the database (rollup_sql.py): the record's customer's current owner, whose figure it counts in.
+    return (Column("customer_owner_id", Id), Index(f"ix_fact_{table}_customer_id", "customer_id"))
 
 
 fact_leads = Table(
@@ -143,6 +154,7 @@ fact_customers = Table(
     Column("industry", String(100)),
     Column("created_at", UtcDateTime()),
     _state_at(),
+    *_credited(),
     Index("ix_fact_customers_owner_id", "owner_id"),
     Index("ix_fact_customers_lead_id", "lead_id"),
     Index("ix_fact_customers_created_at", "created_at"),
@@ -170,6 +182,9 @@ fact_opportunities = Table(
     Index("ix_fact_opportunities_closed_at", "closed_at"),
     Index("ix_fact_opportunities_opened_at", "opened_at"),
     Index("ix_fact_opportunities_status_owner_id", "status", "owner_id"),
+    *_credited(),
+    Index("ix_fact_opportunities_customer_id", "customer_id"),
+    Index("ix_fact_opportunities_lead_id", "lead_id"),
 )
 
 fact_orders = Table(
@@ -223,6 +238,7 @@ fact_installments = Table(
     _state_at(),
     Index("ix_fact_installments_planned_date", "planned_date"),
     Index("ix_fact_installments_status_planned_date", "status", "planned_date"),
+    *_customer_owner("installments"),
 )
 
 fact_payments = Table(
@@ -236,6 +252,7 @@ fact_payments = Table(
     Column("received_on", Date),
     Column("at", UtcDateTime()),
     Index("ix_fact_payments_received_on", "received_on"),
+    *_customer_owner("payments"),
 )
 
 fact_invoices = Table(
@@ -252,6 +269,7 @@ fact_invoices = Table(
     Column("issued_on", Date),
     _state_at(),
     Index("ix_fact_invoices_issued_on", "issued_on"),
+    *_customer_owner("invoices"),
 )
 
 fact_refunds = Table(
@@ -267,6 +285,7 @@ fact_refunds = Table(
     Column("completed_at", UtcDateTime()),
     _state_at(),
     Index("ix_fact_refunds_completed_at", "completed_at"),
+    *_customer_owner("refunds"),
 )
 
 fact_expenses = Table(
@@ -324,6 +343,8 @@ fact_tickets = Table(
     Index("ix_fact_tickets_opened_at", "opened_at"),
     Index("ix_fact_tickets_resolved_at", "resolved_at"),
     Index("ix_fact_tickets_status", "status"),
+    *_credited(),
+    Index("ix_fact_tickets_customer_id", "customer_id"),
 )
 
 # Reports users built (report_store.py): the definition, its layout, and who it is shared with. A shared
@@ -429,4 +450,105 @@ report_files = Table(
     Index("ix_report_files_recipient_id_created_at", "recipient_id", "created_at"),
     Index("ix_report_files_schedule_id", "schedule_id"),
     Index("ix_report_files_run_id", "run_id"),
+)
+
+
+# ---------------------------------------------------------------- roll-ups (PostgreSQL)
+#
+# The dashboards' figures summed per day (and per owner, for data scopes) so that a period is a few
+# thousand small rows instead of every fact of it. Kept by PostgreSQL triggers on the fact tables, in
+# the projection's own transaction (rollup_sql.py); read by dashboard_rollups.py. SQLite, the embedded
+# default, has the tables but leaves them empty: its dashboards sum the facts.
+#
+# A `*_by_owner` table serves the own and team scopes (its key leads with the owner); its twin without
+# the owner serves the "all" scope. Keys may be NULL (a lead with no campaign), hence unique indexes
+# with NULLS NOT DISTINCT instead of primary keys.
+
+Count = Integer
+Money = ExactDecimal()
+Seconds = Numeric()  # exact sums of EXTRACT(EPOCH ...): adding and taking away leaves no residue
+
+
+def _rollup(name: str, keys: tuple[Column, ...], measures: dict[str, object], by_day: bool = True) -> Table:
+    key_names = [column.name for column in keys]
+    indexes = [Index(f"ix_{name}_key", *key_names, unique=True, postgresql_nulls_not_distinct=True)]
+    if by_day and key_names[0] == "owner_id":
+        indexes.append(Index(f"ix_{name}_day", "day"))
+    return Table(
+        name,
+        metadata,
+        *keys,
+        *(Column(measure, kind, nullable=False, server_default="0") for measure, kind in measures.items()),
+        *indexes,
+    )
+
+
+def _day() -> Column:
+    return Column("day", Date, nullable=False)
+
+
+def _owner() -> Column:
+    return Column("owner_id", Id)
+
+
+ACQUISITION_MEASURES = {
+    "leads_acquired": Count, "acquired_converted": Count, "leads_claimed": Count, "claims_followed_up": Count,
+    "claim_wait_seconds": Seconds, "leads_converted": Count, "customers_created": Count,
+    "opportunities_opened": Count, "deals_won": Count, "won_amount": Money, "tickets_opened": Count,
+}
+rollup_acquisition_by_owner = _rollup(
+    "rollup_acquisition_by_owner",
+    (_owner(), _day(), Column("channel", String(50)), Column("campaign", String(100))), ACQUISITION_MEASURES)
+rollup_acquisition = _rollup(
+    "rollup_acquisition", (_day(), Column("channel", String(50)), Column("campaign", String(100))),
+    ACQUISITION_MEASURES)
+
+SALES_MEASURES = {
+    "follow_ups": Count, "new_customers": Count, "won_count": Count, "won_amount": Money,
+    "planned_amount": Money, "paid_on_planned": Money, "collected_amount": Money, "invoiced_amount": Money,
+    "refunded_amount": Money, "revenue": Money, "expenses": Money,
+}
+rollup_sales_by_owner = _rollup("rollup_sales_by_owner", (_owner(), _day()), SALES_MEASURES)
+rollup_sales = _rollup("rollup_sales", (_day(),), SALES_MEASURES)
+
+# Installments still owed, by the day they were due: "overdue" is every day before today.
+rollup_overdue_by_owner = _rollup(
+    "rollup_overdue_by_owner", (_owner(), _day()), {"overdue_count": Count, "overdue_amount": Money})
+
+# The open pipeline as it is now.
+rollup_pipeline_by_owner = _rollup(
+    "rollup_pipeline_by_owner", (_owner(), Column("stage", String(50))),
+    {"open_count": Count, "open_amount": Money}, by_day=False)
+
+SERVICE_MEASURES = {
+    "opened": Count, "responded": Count, "response_seconds": Seconds, "resolved_of_opened": Count,
+    "resolution_seconds": Seconds, "within_sla": Count, "rated": Count, "rating_sum": Count, "resolved": Count,
+}
+rollup_service_by_owner = _rollup(
+    "rollup_service_by_owner",
+    (_owner(), _day(), Column("channel", String(50)), Column("priority", String(20))), SERVICE_MEASURES)
+rollup_service = _rollup(
+    "rollup_service", (_day(), Column("channel", String(50)), Column("priority", String(20))), SERVICE_MEASURES)
+
+# Tickets not resolved or closed, as they are now.
+rollup_open_tickets_by_owner = _rollup(
+    "rollup_open_tickets_by_owner", (_owner(), Column("channel", String(50)), Column("priority", String(20))),
+    {"open_count": Count}, by_day=False)
+
+def _pool_move_keys() -> tuple[Column, ...]:
+    return (Column("pool_id", Id), Column("direction", String(5)), Column("kind", String(20)),
+            Column("reason", String(300)))
+
+
+rollup_pool_moves_by_owner = _rollup(
+    "rollup_pool_moves_by_owner", (_owner(), _day(), *_pool_move_keys()), {"moves": Count})
+rollup_pool_moves = _rollup("rollup_pool_moves", (_day(), *_pool_move_keys()), {"moves": Count})
+
+# The zone whose days the roll-ups are keyed by (one row). Dashboards read the roll-ups only while it is
+# the reporting time zone; `python -m reporting.rebuild` keys them again after the zone is changed.
+rollup_settings = Table(
+    "rollup_settings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("time_zone", String(64), nullable=False),
 )

@@ -7,6 +7,8 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from crm_shared.envelope import Envelope
+from reporting import rollup_sql
+from reporting.config import reporting_time_zone
 from reporting.projections import channel_stats, lead_facts, people, sales_facts, ticket_facts
 from reporting.projections.base import Projection
 from reporting.projections.changes import Changes
@@ -42,11 +44,20 @@ def project(envelopes: Iterable[Envelope], session: Session) -> None:
     changes = Changes()
     for envelope in envelopes:
         apply(envelope, changes)
+    # The database derives columns and roll-ups from what each write finds committed (rollup_sql.py).
+    rollup_sql.hold_projection_lock(session)
     changes.write(session)
 
 
 def clear(session: Session) -> None:
-    """Empty every read model (DELETE, not TRUNCATE, so dashboards keep reading the old numbers meanwhile)."""
-    for projection in PROJECTIONS:
-        for table in projection.tables:
+    """Empty every read model (DELETE, not TRUNCATE, so dashboards keep reading the old numbers meanwhile).
+
+    Dependants first (tickets and sales facts before the leads they are credited to), so the database's
+    derived columns have nothing left to bring up to date; the roll-ups, emptied with their facts, are then
+    keyed by the configured time zone's days for the replay.
+    """
+    for projection in reversed(PROJECTIONS):
+        for table in reversed(projection.tables):
             session.execute(delete(table))
+    if session.get_bind().dialect.name == "postgresql":
+        rollup_sql.refill(session.connection(), reporting_time_zone().key)

@@ -3,8 +3,8 @@
 Projections describe each event's effect here instead of writing it: fact rows are folded per table and
 key (projections/facts.py), rows inserted once are kept per primary key (the first one wins, as a
 second INSERT ... ON CONFLICT DO NOTHING would), and `write` sends one multi-row statement per table
-and shape. Tables, and the rows within a statement, go in a fixed order (table name, key), so two
-workers writing overlapping rows take their locks in the same order.
+and shape. Tables, and the rows within a statement, go in a fixed order (WRITE_FIRST, then table name;
+rows by key), so two workers writing overlapping rows take their locks in the same order.
 """
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from reporting.projections.facts import EMPTY, Fold, fact_groups, insert_ignoring_statement, upsert_statement
+
+
+# Leads, then customers, before the rest: the database derives a record's credit and owner from its lead
+# and customer as it writes it (rollup_sql.py), so written in this order a batch's new records find theirs
+# already there, instead of being updated again when their lead or customer comes after them.
+WRITE_FIRST = ("fact_leads", "fact_customers")
 
 
 class Changes:
@@ -71,11 +77,11 @@ class Changes:
         dialect = session.get_bind().dialect.name
         for step in self._steps:
             step(session)
-        for table in sorted(self._inserts, key=_name):
+        for table in sorted(self._inserts, key=_write_order):
             for columns, rows in _by_columns(self._inserts[table]).items():
                 statement, bulk = insert_ignoring_statement(dialect, table, columns)
                 session.execute(statement, bulk.parameters(rows))
-        for table in sorted(self._folds, key=_name):
+        for table in sorted(self._folds, key=_write_order):
             key = self._key_columns[table]
             rounds: list[dict[tuple, list[dict[str, Any]]]] = []
             for _, folds in sorted(self._folds[table].items(), key=_sort_key):
@@ -90,8 +96,9 @@ class Changes:
                     session.execute(statement, bulk.parameters(rows))
 
 
-def _name(table: Table) -> str:
-    return table.name
+def _write_order(table: Table) -> tuple[int, str]:
+    first = WRITE_FIRST.index(table.name) if table.name in WRITE_FIRST else len(WRITE_FIRST)
+    return first, table.name
 
 
 def _sort_key(item: tuple[tuple, Any]) -> tuple:
