@@ -6,6 +6,7 @@ from marshmallow import INCLUDE
 
 from crm_shared.auth import ADMIN, EXECUTIVE, ROLES, SALES_MANAGER, SERVICE_MANAGER, current_identity, require_roles
 from reporting import service
+from reporting.schema_dump import dump_response
 from reporting.schemas import (
     AcquisitionDashboardSchema,
     ChannelDashboardSchema,
@@ -48,7 +49,7 @@ class AcquisitionDashboard(MethodView):
     @require_roles(*ROLES)
     def get(self, **_):
         """Leads acquired, claimed and converted, customers, deals and tickets per channel and campaign in a period."""
-        return service.acquisition_dashboard(_uow(), _dashboard_request())
+        return dump_response(AcquisitionDashboardSchema, service.acquisition_dashboard(_uow(), _dashboard_request()))
 
 
 @blp.route("/sales")
@@ -58,7 +59,7 @@ class SalesDashboard(MethodView):
     @require_roles(*ROLES)
     def get(self, **_):
         """Follow-ups, pipeline, won deals, payments, overdue installments, invoices and refunds per rep and team."""
-        return service.sales_dashboard(_uow(), _dashboard_request())
+        return dump_response(SalesDashboardSchema, service.sales_dashboard(_uow(), _dashboard_request()))
 
 
 @blp.route("/service")
@@ -68,7 +69,7 @@ class ServiceDashboard(MethodView):
     @require_roles(*ROLES)
     def get(self, **_):
         """Ticket volume, response and resolution times, SLA compliance and satisfaction in a period."""
-        return service.service_dashboard(_uow(), _dashboard_request())
+        return dump_response(ServiceDashboardSchema, service.service_dashboard(_uow(), _dashboard_request()))
 
 
 @blp.route("/pool")
@@ -78,7 +79,7 @@ class PoolDashboard(MethodView):
     @require_roles(*ROLES)
     def get(self, **_):
         """Pool entries and exits by kind, return and recycle reasons, and time from claim to first follow-up."""
-        return service.pool_dashboard(_uow(), _dashboard_request())
+        return dump_response(PoolDashboardSchema, service.pool_dashboard(_uow(), _dashboard_request()))
 
 
 @blp.route("/executive")
@@ -88,4 +89,4 @@ class ExecutiveDashboard(MethodView):
     @require_roles(*EXECUTIVE_ROLES)
     def get(self, **_):
         """Revenue, payments collected and sales expenses against the previous period, and target achievement."""
-        return service.executive_dashboard(_uow(), _dashboard_request())
+        return dump_response(ExecutiveDashboardSchema, service.executive_dashboard(_uow(), _dashboard_request()))

@@ -1,25 +1,32 @@
-"""The SQL of the predefined dashboards: one function per dashboard, each figure summed in the database.
+"""The predefined dashboards: one function per dashboard, each gathering grouped sums and shaping them.
 
-Every query starts from an indexed time column of its fact table (or a small current state, like the open
-pipeline), keeps the rows in the viewer's scope (reporting.scopes) and groups in SQL; Python only adds up
-the few grouped rows (campaigns into channels, reps into teams). Records without an owner column of their
-own (installments, payments, invoices, refunds) count for their customer's current owner.
+A dashboard gathers its figures from one of two sources, which give identical results: the fact tables
+(summed here, per request) or the roll-ups PostgreSQL keeps per day (dashboard_rollups.py, a few small rows
+per period). Either way every sum is grouped in SQL within the viewer's scope (reporting.scopes), and the
+shaping below, shared by both, only adds up the few grouped rows (campaigns into channels, reps into teams).
+
+Every fact query starts from an indexed time column of its fact table (or a small current state, like the
+open pipeline). Records without an owner column of their own (installments, payments, invoices, refunds)
+count for their customer's current owner.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable
+from functools import partial
+from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Numeric, and_, case, func, or_, select, type_coerce
+from sqlalchemy import Float, Integer, Numeric, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+from reporting import dashboard_rollups, rollup_sql
+from reporting.config import reporting_time_zone
 from reporting.db import (
     directory,
     directory_team_names,
@@ -42,6 +49,19 @@ from reporting.scopes import ALL, TEAM, Scope, owned_by_scope
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+FACTS = "facts"
+ROLLUPS = "rollups"
+SOURCES = (FACTS, ROLLUPS)
+
+
+def reads_rollups(session: Session, period: Period, source: str | None) -> bool:
+    """Whether a dashboard reads the roll-ups: as `source` says, or (None) when they count the period's days."""
+    if source is None:
+        return rollup_sql.rollups_ready(session) and period.zone.key == reporting_time_zone().key
+    if source not in SOURCES:
+        raise ValueError(f"There is no dashboard source {source!r}; use one of: {', '.join(SOURCES)}.")
+    return source == ROLLUPS
 
 
 # ---------------------------------------------------------------- SQL building blocks
@@ -173,11 +193,23 @@ ACQUISITION_COUNTERS = (
 )
 
 
-def acquisition(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
+def acquisition(session: Session, scope: Scope, period: Period, *, source: str | None = None) -> dict[str, Any]:
     """Per channel and campaign: leads acquired, claimed, converted; customers, opportunities, deals won, tickets."""
+    if reads_rollups(session, period, source):
+        groups = dashboard_rollups.acquisition_sums(session, scope, period)
+    else:
+        groups = _acquisition_sums(session, scope, period)
+    return _acquisition_figures(groups)
+
+
+def _empty_acquisition_sums() -> dict:
+    return {**dict.fromkeys(ACQUISITION_COUNTERS, 0), "won_amount": ZERO, "acquired_converted": 0}
+
+
+def _acquisition_sums(session: Session, scope: Scope, period: Period) -> dict[tuple, dict]:
+    """{(channel, campaign): sums} of the facts, for each pair with something in the period."""
     leads, customers, deals, tickets = fact_leads.c, fact_customers.c, fact_opportunities.c, fact_tickets.c
-    groups: dict[tuple, dict] = defaultdict(lambda: {**dict.fromkeys(ACQUISITION_COUNTERS, 0), "won_amount": ZERO,
-                                                   "acquired_converted": 0})
+    groups: dict[tuple, dict] = defaultdict(_empty_acquisition_sums)
 
     def take(query, *counters: str) -> None:
         for row in session.execute(query):
@@ -237,25 +269,30 @@ def acquisition(session: Session, scope: Scope, period: Period) -> dict[str, Any
         .subquery()
     )
     take(
-        select(*attributed, func.sum(opened.c.tickets))
+        select(*attributed, cast(func.sum(opened.c.tickets), Integer))
         .select_from(opened.outerjoin(fact_customers, customers.customer_id == opened.c.customer_id)
                      .outerjoin(fact_leads, leads.lead_id == customers.lead_id))
         .group_by(channel, leads.campaign),
         "tickets_opened",
     )
+    return groups
+
+
+def _acquisition_figures(groups: dict[tuple, dict]) -> dict[str, Any]:
+    """Campaigns as gathered, added up into channels and totals, each with its conversion rate."""
 
     def finished(counters: dict, **key) -> dict:
         converted = counters.pop("acquired_converted")
         return {**key, **counters, "conversion_rate": rate(converted, counters["leads_acquired"])}
 
-    channels: dict = defaultdict(lambda: {**dict.fromkeys(ACQUISITION_COUNTERS, 0), "won_amount": ZERO,
-                                          "acquired_converted": 0})
-    totals = {**dict.fromkeys(ACQUISITION_COUNTERS, 0), "won_amount": ZERO, "acquired_converted": 0}
+    channels: dict = defaultdict(_empty_acquisition_sums)
+    totals = _empty_acquisition_sums()
     campaigns = []
     for (channel_name, campaign), counters in sorted(groups.items(), key=lambda item: _nulls_last(item[0])):
+        counters = {**_empty_acquisition_sums(), **counters}
         _add(channels[channel_name], counters)
         _add(totals, counters)
-        campaigns.append(finished(dict(counters), channel=channel_name, campaign=campaign))
+        campaigns.append(finished(counters, channel=channel_name, campaign=campaign))
     return {
         "channels": [finished(counters, channel=name)
                      for name, counters in sorted(channels.items(), key=lambda item: _nulls_last((item[0],)))],
@@ -281,30 +318,58 @@ def _empty_sales_figures() -> dict:
     return {name: (0 if name in _COUNTS else ZERO) for name in SALES_FIGURES} | {"pipeline": {}}
 
 
-def sales(session: Session, scope: Scope, period: Period, today: date) -> dict[str, Any]:
+def sales(session: Session, scope: Scope, period: Period, today: date, *, source: str | None = None) -> dict[str, Any]:
     """Per rep, per team and in total: activity, open pipeline, won deals, payments, overdue, invoices, refunds."""
+    if reads_rollups(session, period, source):
+        figures, pipeline = dashboard_rollups.sales_sums(session, scope, period, today)
+    else:
+        figures, pipeline = _sales_sums(session, scope, period, today)
+    reps: dict[str | None, dict] = defaultdict(_empty_sales_figures)
+    for owner_id, sums in figures:
+        _add(reps[owner_id], sums)
+    for owner_id, stage, count, amount in pipeline:
+        _add(reps[owner_id], {"pipeline_count": count, "pipeline_amount": amount})
+        _add(reps[owner_id]["pipeline"].setdefault(stage, {"count": 0, "amount": ZERO}),
+             {"count": count, "amount": amount})
+    # Records that add nothing (an installment closed before anything was paid on it) put no rep on the
+    # dashboard: the roll-ups, which keep sums only, could not tell such a rep from one with no records.
+    reps = {owner: figures for owner, figures in reps.items() if any(figures[name] for name in SALES_FIGURES)}
+
+    names = _display_names(session, [owner for owner in reps if owner])
+    rep_rows = [
+        {"owner_id": owner, "display_name": names.get(owner), **figures}
+        for owner, figures in sorted(reps.items(), key=lambda item: _nulls_last((names.get(item[0]), item[0])))
+    ]
+    team_rows = _team_rows(session, scope, reps)
+    totals = _empty_sales_figures()
+    for figures in reps.values():
+        _sum_sales(totals, figures)
+    return {
+        "reps": [_sales_row(row) for row in rep_rows],
+        "teams": [_sales_row(row) for row in team_rows],
+        "totals": _sales_row(totals),
+    }
+
+
+def _sales_sums(session: Session, scope: Scope, period: Period, today: date) -> tuple[list, list]:
+    """The facts' ([(owner_id, {figure: sum})], [(owner_id, stage, open count, open amount)]) in scope."""
     follow_ups, deals, plan, payments, invoices, refunds = (
         fact_follow_ups.c, fact_opportunities.c, fact_installments.c, fact_payments.c, fact_invoices.c,
         fact_refunds.c)
     owner_of_customer = _customer_owner()
-    reps: dict[str | None, dict] = defaultdict(_empty_sales_figures)
+    figures: list[tuple] = []
 
-    def take(query, *figures: str) -> None:
-        for row in session.execute(query):
-            _add(reps[row[0]], dict(zip(figures, row[1:])))
+    def take(query, *names: str) -> None:
+        figures.extend((row[0], dict(zip(names, row[1:]))) for row in session.execute(query))
 
     take(select(follow_ups.owner_id, func.count())
          .where(_in_period(follow_ups.at, period), owned_by_scope(scope, follow_ups.owner_id))
          .group_by(follow_ups.owner_id), "follow_ups")
-    for row in session.execute(
+    pipeline = session.execute(
         select(deals.owner_id, deals.stage, func.count(), _money_sum(deals.amount))
         .where(deals.status == "open", owned_by_scope(scope, deals.owner_id))
         .group_by(deals.owner_id, deals.stage)
-    ):
-        owner_id, stage, count, amount = row
-        _add(reps[owner_id], {"pipeline_count": count, "pipeline_amount": amount})
-        stage_figures = reps[owner_id]["pipeline"].setdefault(stage, {"count": 0, "amount": ZERO})
-        _add(stage_figures, {"count": count, "amount": amount})
+    ).all()
     take(select(deals.owner_id, func.count(), _money_sum(deals.amount))
          .where(deals.status == "won", _in_period(deals.closed_at, period), owned_by_scope(scope, deals.owner_id))
          .group_by(deals.owner_id), "won_count", "won_amount")
@@ -337,21 +402,7 @@ def sales(session: Session, scope: Scope, period: Period, today: date) -> dict[s
          .where(refunds.status == "completed", _in_period(refunds.completed_at, period),
                 owned_by_scope(scope, owner_of_customer))
          .group_by(owner_of_customer), "refunded_amount")
-
-    names = _display_names(session, [owner for owner in reps if owner])
-    rep_rows = [
-        {"owner_id": owner, "display_name": names.get(owner), **figures}
-        for owner, figures in sorted(reps.items(), key=lambda item: _nulls_last((names.get(item[0]), item[0])))
-    ]
-    team_rows = _team_rows(session, scope, reps)
-    totals = _empty_sales_figures()
-    for figures in reps.values():
-        _sum_sales(totals, figures)
-    return {
-        "reps": [_sales_row(row) for row in rep_rows],
-        "teams": [_sales_row(row) for row in team_rows],
-        "totals": _sales_row(totals),
-    }
+    return figures, pipeline
 
 
 def _sum_sales(target: dict, figures: dict) -> None:
@@ -373,7 +424,7 @@ def _display_names(session: Session, user_ids: list[str]) -> dict[str, str]:
     if not user_ids:
         return {}
     users = directory.users.c
-    rows = session.execute(select(users.user_id, users.display_name).where(users.user_id.in_(sorted(user_ids))))
+    rows = session.execute(select(users.user_id, users.display_name).where(users.user_id.in_(sorted(set(user_ids)))))
     return dict(rows.all())
 
 
@@ -404,23 +455,56 @@ def _team_names(session: Session, team_ids: list[str]) -> dict[str, str]:
     if not team_ids:
         return {}
     teams = directory_team_names.c
-    return dict(session.execute(select(teams.team_id, teams.name).where(teams.team_id.in_(sorted(team_ids)))).all())
+    return dict(session.execute(select(teams.team_id, teams.name).where(teams.team_id.in_(sorted(set(team_ids))))).all())
 
 
 # ---------------------------------------------------------------- service
 
-def service(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
+def service(session: Session, scope: Scope, period: Period, *, source: str | None = None) -> dict[str, Any]:
     """Ticket volume, response and resolution times, SLA compliance and satisfaction, by channel and priority."""
+    if reads_rollups(session, period, source):
+        groups = dashboard_rollups.service_sums(session, scope, period)
+    else:
+        groups = _service_sums(session, scope, period)
+    by_channel: dict = defaultdict(dict)
+    by_priority: dict = defaultdict(dict)
+    totals: dict = {}
+    # In key order: seconds are floats, and floats added in another order may differ in the last bit.
+    for (channel, priority), sums in sorted(groups.items(), key=lambda item: _nulls_last(item[0])):
+        _add(by_channel[channel], sums)
+        _add(by_priority[priority], sums)
+        _add(totals, sums)
+    return {
+        "by_channel": [{"channel": key, **_service_figures(sums)}
+                       for key, sums in sorted(by_channel.items(), key=lambda item: _nulls_last((item[0],)))],
+        "by_priority": [{"priority": key, **_service_figures(sums)}
+                        for key, sums in sorted(by_priority.items(), key=lambda item: _nulls_last((item[0],)))],
+        "totals": _service_figures(totals),
+    }
+
+
+def resolution_moment(tickets) -> ColumnElement:
+    """When a ticket was resolved: its last resolution, or its closing if it was closed unresolved.
+
+    Both columns only ever keep their latest moment, so the answer does not depend on the order the
+    ticket's events arrived in (closed, reopened, resolved reads the same either way round).
+    """
+    return func.coalesce(tickets.resolved_at, tickets.closed_at)
+
+
+def _service_sums(session: Session, scope: Scope, period: Period) -> dict[tuple, dict]:
+    """{(channel, priority): sums} of the tickets opened or resolved in the period, or open now, in scope."""
     tickets = fact_tickets.c
     in_scope = owned_by_scope(scope, tickets.owner_id, tickets=True)
     groups: dict[tuple, dict] = defaultdict(dict)
     responded = tickets.first_response_at >= tickets.opened_at
-    resolved = tickets.resolved_at >= tickets.opened_at
+    resolved_at = resolution_moment(tickets)
+    resolved = resolved_at >= tickets.opened_at
     cohort = (
         select(
             tickets.channel, tickets.priority, func.count(), _count_where(responded),
             _seconds_sum(tickets.opened_at, tickets.first_response_at, responded), _count_where(resolved),
-            _seconds_sum(tickets.opened_at, tickets.resolved_at, resolved), _count_where(tickets.sla_breaches == 0),
+            _seconds_sum(tickets.opened_at, resolved_at, resolved), _count_where(tickets.sla_breaches == 0),
             func.count(tickets.rating), func.coalesce(func.sum(tickets.rating), 0),
         )
         .where(_in_period(tickets.opened_at, period), in_scope)
@@ -432,7 +516,7 @@ def service(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
         _add(groups[(row[0], row[1])], {name: value or 0 for name, value in zip(names, row[2:])})
     for channel, priority, count in session.execute(
         select(tickets.channel, tickets.priority, func.count())
-        .where(_in_period(tickets.resolved_at, period), in_scope)
+        .where(_in_period(resolved_at, period), in_scope)
         .group_by(tickets.channel, tickets.priority)
     ):
         _add(groups[(channel, priority)], {"resolved": count})
@@ -442,21 +526,7 @@ def service(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
         .group_by(tickets.channel, tickets.priority)
     ):
         _add(groups[(channel, priority)], {"open_now": count})
-
-    by_channel: dict = defaultdict(dict)
-    by_priority: dict = defaultdict(dict)
-    totals: dict = {}
-    for (channel, priority), sums in groups.items():
-        _add(by_channel[channel], sums)
-        _add(by_priority[priority], sums)
-        _add(totals, sums)
-    return {
-        "by_channel": [{"channel": key, **_service_figures(sums)}
-                       for key, sums in sorted(by_channel.items(), key=lambda item: _nulls_last((item[0],)))],
-        "by_priority": [{"priority": key, **_service_figures(sums)}
-                        for key, sums in sorted(by_priority.items(), key=lambda item: _nulls_last((item[0],)))],
-        "totals": _service_figures(totals),
-    }
+    return groups
 
 
 def _service_figures(sums: dict) -> dict:
@@ -476,35 +546,25 @@ def _service_figures(sums: dict) -> dict:
 
 # ---------------------------------------------------------------- pool
 
-def pool(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
+# The kinds of entry a lead comes back to a pool by, whose reasons the dashboard lists.
+RETURN_KINDS = ("returned", "recycled")
+
+
+def pool(session: Session, scope: Scope, period: Period, *, source: str | None = None) -> dict[str, Any]:
     """Entries to and exits from each pool by kind, why leads came back, and how soon a claimed lead is followed up."""
-    moves, leads = fact_pool_moves.c, fact_leads.c
-    in_period = and_(_in_period(moves.at, period), owned_by_scope(scope, moves.owner_id))
+    if reads_rollups(session, period, source):
+        moves, reasons, (count, seconds) = dashboard_rollups.pool_sums(session, scope, period, RETURN_KINDS)
+    else:
+        moves, reasons, (count, seconds) = _pool_sums(session, scope, period)
     pools: dict = {}
-    for pool_id, direction, kind, count in session.execute(
-        select(moves.pool_id, moves.direction, moves.kind, func.count())
-        .where(in_period).group_by(moves.pool_id, moves.direction, moves.kind)
-    ):
+    for pool_id, direction, kind, moved in moves:
         row = pools.setdefault(pool_id, {"pool_id": pool_id, "entries": 0, "exits": 0, "kinds": []})
-        row["entries" if direction == "in" else "exits"] += count
-        row["kinds"].append({"direction": direction, "kind": kind, "count": count})
+        row["entries" if direction == "in" else "exits"] += moved
+        row["kinds"].append({"direction": direction, "kind": kind, "count": moved})
     for row in pools.values():
         row["kinds"].sort(key=lambda item: (item["direction"], item["kind"]))
-    reasons = [
-        {"kind": kind, "reason": reason, "count": count}
-        for kind, reason, count in session.execute(
-            select(moves.kind, moves.reason, func.count())
-            .where(in_period, moves.direction == "in", moves.kind.in_(("returned", "recycled")))
-            .group_by(moves.kind, moves.reason)
-        )
-    ]
+    reasons = [{"kind": kind, "reason": reason, "count": moved} for kind, reason, moved in reasons]
     reasons.sort(key=lambda item: (-item["count"], item["kind"], item["reason"] is None, item["reason"] or ""))
-    followed = leads.first_follow_up_at >= leads.claimed_at
-    waited = type_coerce(func.sum(_SecondsBetween(leads.claimed_at, leads.first_follow_up_at)), _Seconds())
-    count, seconds = session.execute(
-        select(func.count(), waited)
-        .where(_in_period(leads.claimed_at, period), followed, owned_by_scope(scope, leads.owner_id))
-    ).one()
     ordered = sorted(pools.values(), key=lambda row: _nulls_last((row["pool_id"],)))
     return {
         "pools": ordered,
@@ -512,6 +572,28 @@ def pool(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
         "reasons": reasons,
         "claim_to_first_follow_up": {"leads": count, "average_hours": _average(seconds, count, 3600)},
     }
+
+
+def _pool_sums(session: Session, scope: Scope, period: Period) -> tuple[list, list, tuple]:
+    """The facts' ([(pool, direction, kind, moves)], [(kind, reason, returns)], (claims followed up, seconds))."""
+    moves, leads = fact_pool_moves.c, fact_leads.c
+    in_period = and_(_in_period(moves.at, period), owned_by_scope(scope, moves.owner_id))
+    moved = session.execute(
+        select(moves.pool_id, moves.direction, moves.kind, func.count())
+        .where(in_period).group_by(moves.pool_id, moves.direction, moves.kind)
+    ).all()
+    reasons = session.execute(
+        select(moves.kind, moves.reason, func.count())
+        .where(in_period, moves.direction == "in", moves.kind.in_(RETURN_KINDS))
+        .group_by(moves.kind, moves.reason)
+    ).all()
+    followed = leads.first_follow_up_at >= leads.claimed_at
+    waited = type_coerce(func.sum(_SecondsBetween(leads.claimed_at, leads.first_follow_up_at)), _Seconds())
+    claims = session.execute(
+        select(func.count(), waited)
+        .where(_in_period(leads.claimed_at, period), followed, owned_by_scope(scope, leads.owner_id))
+    ).one()
+    return moved, reasons, tuple(claims)
 
 
 # ---------------------------------------------------------------- executive
@@ -525,23 +607,33 @@ TARGET_METRICS = {WON_AMOUNT: WON_AMOUNT, PAYMENTS: PAYMENTS, "payments_collecte
 DEPARTMENT_NOTE = "Reporting does not know which teams a department has, so its actual figures are left out."
 
 
-@dataclass(frozen=True)
-class _Span:
-    """The days a target covers: from `first` to `end` (excluded), as sales sets them."""
-
-    first: date
-    end: date
-
-
-def executive(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
+def executive(session: Session, scope: Scope, period: Period, *, source: str | None = None) -> dict[str, Any]:
     """Revenue, payments collected and sales expenses against the previous period, and achievement of targets."""
+    if reads_rollups(session, period, source):
+        revenue, collected, spent = dashboard_rollups.executive_sums(session, scope, period)
+        actuals_by_owner = dashboard_rollups.actuals_by_owner
+    else:
+        revenue, collected, spent = _executive_sums(session, scope, period)
+        actuals_by_owner = partial(_actuals_by_owner, zone=period.zone)
+    ratios = [rate(spent[index], revenue[index]) for index in (0, 1)]
+    return {
+        "revenue": _comparison(*revenue),
+        "payments_collected": _comparison(*collected),
+        "sales_expenses": _comparison(*spent),
+        "expense_to_revenue": _ratio_comparison(*ratios),
+        "targets": _achievement(session, scope, period, actuals_by_owner),
+    }
+
+
+def _executive_sums(session: Session, scope: Scope, period: Period) -> tuple[tuple, tuple, tuple]:
+    """The facts' revenue, payments collected and sales expenses, each (this period, the previous one), in scope."""
     contracts, payments, expenses = fact_contracts.c, fact_payments.c, fact_expenses.c
     previous = period.previous
     owner_of_customer = _customer_owner()
 
     def both_periods(amount, current, earlier, source, *conditions):
         query = select(_money_sum(amount, current), _money_sum(amount, earlier)).select_from(source).where(*conditions)
-        return session.execute(query).one()
+        return tuple(session.execute(query).one())
 
     revenue = both_periods(
         contracts.amount, _in_period(contracts.signed_at, period), _in_period(contracts.signed_at, previous),
@@ -556,14 +648,7 @@ def executive(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
         expenses.amount, _on_days(expenses.spent_on, period), _on_days(expenses.spent_on, previous),
         fact_expenses, expenses.spent_on >= previous.first, expenses.spent_on <= period.last,
         expenses.status == "approved", owned_by_scope(scope, expenses.owner_id))
-    ratios = [rate(spent[index], revenue[index]) for index in (0, 1)]
-    return {
-        "revenue": _comparison(*revenue),
-        "payments_collected": _comparison(*collected),
-        "sales_expenses": _comparison(*spent),
-        "expense_to_revenue": _ratio_comparison(*ratios),
-        "targets": _achievement(session, scope, period),
-    }
+    return revenue, collected, spent
 
 
 def _comparison(current: Decimal, previous: Decimal) -> dict:
@@ -584,7 +669,12 @@ def _percent(change, previous) -> float | None:
     return _rounded(Decimal(str(change)) / Decimal(str(previous)) * 100, 2)
 
 
-def _achievement(session: Session, scope: Scope, period: Period) -> dict[str, list]:
+# (metric, first day, day after the last): the days a target covers, as sales sets them, and what it counts.
+TargetKey = tuple[str, date, date]
+ActualsByOwner = Callable[[Session, dict[TargetKey, list[str]]], dict[TargetKey, dict[str, Any]]]
+
+
+def _achievement(session: Session, scope: Scope, period: Period, actuals_by_owner: ActualsByOwner) -> dict[str, list]:
     """Targets whose period overlaps `period`, each with what was reached over the target's own period."""
     targets = fact_targets.c
     visible = [
@@ -595,7 +685,8 @@ def _achievement(session: Session, scope: Scope, period: Period) -> dict[str, li
     elif scope.level == TEAM:
         visible.append(and_(targets.subject_kind == "team", targets.subject_id.in_(sorted(scope.team_ids))))
     rows = session.execute(
-        select(fact_targets).where(
+        select(targets.target_id, targets.subject_kind, targets.subject_id, targets.metric, targets.period,
+               targets.period_start, targets.period_end, targets.value).where(
             targets.period_start <= period.last, targets.period_end > period.first,
             targets.metric.in_(sorted(TARGET_METRICS)), or_(*visible))
     ).mappings().all()
@@ -610,12 +701,12 @@ def _achievement(session: Session, scope: Scope, period: Period) -> dict[str, li
             members[team_id].add(user_id)
     people: dict[tuple, set[str]] = defaultdict(set)
     for row in rows:
-        key = (TARGET_METRICS[row["metric"]], _Span(row["period_start"], row["period_end"]))
+        key = (TARGET_METRICS[row["metric"]], row["period_start"], row["period_end"])
         if row["subject_kind"] == "rep":
             people[key].add(row["subject_id"])
         elif row["subject_kind"] == "team":
             people[key] |= members[row["subject_id"]]
-    actuals = {key: _actuals_by_owner(session, *key, owners, period.zone) for key, owners in people.items() if owners}
+    actuals = actuals_by_owner(session, {key: sorted(owners) for key, owners in people.items() if owners})
 
     rep_names = _display_names(session, [row["subject_id"] for row in rows if row["subject_kind"] == "rep"])
     team_names = _team_names(session, team_ids)
@@ -623,7 +714,7 @@ def _achievement(session: Session, scope: Scope, period: Period) -> dict[str, li
     for row in rows:
         kind, subject = row["subject_kind"], row["subject_id"]
         metric = TARGET_METRICS[row["metric"]]
-        figures = actuals.get((metric, _Span(row["period_start"], row["period_end"])), {})
+        figures = actuals.get((metric, row["period_start"], row["period_end"]), {})
         note = None
         if kind == "rep":
             actual, name = figures.get(subject, 0), rep_names.get(subject)
@@ -652,10 +743,19 @@ def _figure(value, metric: str) -> str | None:
     return str(Decimal(value).quantize(CENT))
 
 
-def _actuals_by_owner(session: Session, metric: str, span: _Span, owners: set[str], zone) -> dict[str, Any]:
-    """{owner_id: figure} of `metric` over the target's days (in `zone`), for the given owners."""
-    owner_ids = sorted(owners)
-    start, end = midnight(span.first, zone), midnight(span.end, zone)
+def _actuals_by_owner(
+    session: Session, wanted: dict[TargetKey, list[str]], *, zone: ZoneInfo,
+) -> dict[TargetKey, dict[str, Any]]:
+    """The facts' {owner_id: figure} of each (metric, first, end) in `wanted`, for the owners listed with it."""
+    return {(metric, first, end_day): _actuals_of(session, metric, first, end_day, owner_ids, zone)
+            for (metric, first, end_day), owner_ids in wanted.items()}
+
+
+def _actuals_of(
+    session: Session, metric: str, first: date, end_day: date, owner_ids: list[str], zone: ZoneInfo,
+) -> dict[str, Any]:
+    # From day `first` to `end_day` (excluded), days of `zone`.
+    start, end = midnight(first, zone), midnight(end_day, zone)
     if metric == WON_AMOUNT:
         deals = fact_opportunities.c
         query = (select(deals.owner_id, _money_sum(deals.amount))
@@ -666,7 +766,7 @@ def _actuals_by_owner(session: Session, metric: str, span: _Span, owners: set[st
         payments, owner = fact_payments.c, fact_customers.c.owner_id
         query = (select(owner, _money_sum(payments.amount))
                  .select_from(fact_payments.join(fact_customers, fact_customers.c.customer_id == payments.customer_id))
-                 .where(payments.received_on >= span.first, payments.received_on < span.end, owner.in_(owner_ids))
+                 .where(payments.received_on >= first, payments.received_on < end_day, owner.in_(owner_ids))
                  .group_by(owner))
     else:
         customers = fact_customers.c

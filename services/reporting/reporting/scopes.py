@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, literal, select, true, union
 
 from crm_shared.auth import ADMIN, EXECUTIVE, SALES_MANAGER, SERVICE_AGENT, SERVICE_MANAGER, Identity
 from reporting.db import directory
@@ -60,7 +60,9 @@ def owned_by_scope(scope: Scope, owner: ColumnElement, *, tickets: bool = False)
         return true()
     if scope.level == TEAM:
         members = select(directory.user_teams.c.user_id).where(directory.user_teams.c.team_id.in_(sorted(scope.team_ids)))
-        return or_(owner == scope.user_id, owner.in_(members))
+        # One IN over a union rather than "mine OR my team's": the planner can then use an index on the
+        # owner (an OR of the two forces a scan of every row in the period).
+        return owner.in_(union(members, select(literal(scope.user_id))))
     if not scope.user_id:
         return false()
     return owner == scope.user_id

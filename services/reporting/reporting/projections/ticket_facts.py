@@ -78,8 +78,8 @@ def reopened(envelope: Envelope, changes: Changes) -> None:
 def closed(envelope: Envelope, changes: Changes) -> None:
     payload = envelope.payload
     at = moment(payload.get("closed_at")) or envelope.occurred
-    # A ticket closed straight away was resolved then, too.
-    _ticket(envelope, changes, state={"status": "closed"}, latest={"closed_at": at}, earliest={"resolved_at": at})
+    # A ticket closed unresolved counts as resolved when it closed: dashboards.resolution_moment.
+    _ticket(envelope, changes, state={"status": "closed"}, latest={"closed_at": at})
 
 
 def rated(envelope: Envelope, changes: Changes) -> None:
