@@ -8,11 +8,11 @@ every query keeps only the groups the facts would show (HAVING a shown measure t
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Float, Numeric, Table, and_, case, func, or_, select, true, type_coerce
+from sqlalchemy import FromClause, Float, Numeric, Table, and_, case, func, or_, select, true, type_coerce, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
@@ -23,11 +23,13 @@ from reporting.db import (
     rollup_acquisition_by_owner,
     rollup_open_tickets_by_owner,
     rollup_overdue_by_owner,
+    rollup_overdue_by_owner_month,
     rollup_pipeline_by_owner,
     rollup_pool_moves,
     rollup_pool_moves_by_owner,
     rollup_sales,
     rollup_sales_by_owner,
+    rollup_sales_by_owner_month,
     rollup_service,
     rollup_service_by_owner,
 )
@@ -57,7 +59,7 @@ class _FloatSeconds(TypeDecorator):
         return float(value)
 
 
-def _sum(table: Table, measure: str, where: ColumnElement | None = None) -> ColumnElement:
+def _sum(table: FromClause, measure: str, where: ColumnElement | None = None) -> ColumnElement:
     column = table.c[measure]
     total = func.coalesce(func.sum(column if where is None else case((where, column))), 0)
     if isinstance(column.type, ExactDecimal):
@@ -71,6 +73,30 @@ def _on_days(table: Table, first: date, last: date) -> ColumnElement:
     return and_(table.c.day >= first, table.c.day <= last)
 
 
+def _month_after(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _per_owner_over_days(daily: Table, monthly: Table, first: date | None, last: date) -> FromClause:
+    """The rows of (owner_id, measures...) that add up to the days `first` (None: the beginning) to `last`:
+    the monthly rows of the whole months within, the daily rows of the days at either end."""
+    whole_from = None if first is None else first if first.day == 1 else _month_after(first)
+    whole_until = _month_after(last)  # the first day after the whole months
+    if last + timedelta(days=1) != whole_until:
+        whole_until = last.replace(day=1)
+    measures = [column.name for column in daily.columns if column.name not in ("owner_id", "day")]
+    if whole_from is not None and whole_from >= whole_until:
+        days = select(daily.c.owner_id, *(daily.c[m] for m in measures)).where(daily.c.day >= first, daily.c.day <= last)
+        return days.subquery()
+    months = select(monthly.c.owner_id, *(monthly.c[m] for m in measures)).where(monthly.c.month < whole_until)
+    odd_days = [and_(daily.c.day >= whole_until, daily.c.day <= last)]
+    if whole_from is not None:
+        months = months.where(monthly.c.month >= whole_from)
+        odd_days.append(and_(daily.c.day >= first, daily.c.day < whole_from))
+    days = select(daily.c.owner_id, *(daily.c[m] for m in measures)).where(or_(*odd_days))
+    return union_all(months, days).subquery()
+
+
 def _read_by(scope: Scope, by_owner: Table, twin: Table, *, tickets: bool = False) -> tuple[Table, ColumnElement]:
     """The roll-up a scope reads and the condition on its rows: the twin when the scope sees every owner."""
     if scope.level == ALL or (tickets and scope.sees_all_tickets):
@@ -79,7 +105,7 @@ def _read_by(scope: Scope, by_owner: Table, twin: Table, *, tickets: bool = Fals
 
 
 def _grouped(
-    session: Session, table: Table, keys: tuple[str, ...], measures: tuple[str, ...], *conditions: ColumnElement,
+    session: Session, table: FromClause, keys: tuple[str, ...], measures: tuple[str, ...], *conditions: ColumnElement,
     shown: tuple[str, ...] | None = None,
 ) -> list[tuple[tuple, dict[str, Any]]]:
     """[(key values, {measure: sum})] per group of `keys`, for the groups where a `shown` measure is not 0."""
@@ -137,11 +163,13 @@ def sales_sums(session: Session, scope: Scope, period: Period, today: date) -> t
 
     Per owner in every scope, as the dashboard lists reps: the "all" scope simply does not filter owners.
     """
-    sales, overdue, pipeline = rollup_sales_by_owner, rollup_overdue_by_owner, rollup_pipeline_by_owner
+    sales = _per_owner_over_days(rollup_sales_by_owner, rollup_sales_by_owner_month, period.first, period.last)
+    overdue = _per_owner_over_days(rollup_overdue_by_owner, rollup_overdue_by_owner_month, None,
+                                   today - timedelta(days=1))
+    pipeline = rollup_pipeline_by_owner
     figures = [
-        *_grouped(session, sales, ("owner_id",), SALES_SUMS, _on_days(sales, period.first, period.last),
-                  owned_by_scope(scope, sales.c.owner_id)),
-        *_grouped(session, overdue, ("owner_id",), ("overdue_count", "overdue_amount"), overdue.c.day < today,
+        *_grouped(session, sales, ("owner_id",), SALES_SUMS, owned_by_scope(scope, sales.c.owner_id)),
+        *_grouped(session, overdue, ("owner_id",), ("overdue_count", "overdue_amount"),
                   owned_by_scope(scope, overdue.c.owner_id), shown=("overdue_count",)),
     ]
     stages = _grouped(session, pipeline, ("owner_id", "stage"), ("open_count", "open_amount"),
@@ -223,14 +251,17 @@ def actuals_by_owner(
     """
     if not wanted:
         return {}
-    sales = rollup_sales_by_owner
     keys = list(wanted)
-    sums = [_sum(sales, TARGET_MEASURES[metric], and_(sales.c.day >= first, sales.c.day < end_day))
-            for metric, first, end_day in keys]
+    # Targets of whole months (as sales sets them) read the monthly rows; any other span the daily ones.
+    if all(first.day == 1 and end_day.day == 1 for _, first, end_day in keys):
+        sales, day = rollup_sales_by_owner_month, rollup_sales_by_owner_month.c.month
+    else:
+        sales, day = rollup_sales_by_owner, rollup_sales_by_owner.c.day
+    sums = [_sum(sales, TARGET_MEASURES[metric], and_(day >= first, day < end_day)) for metric, first, end_day in keys]
     rows = session.execute(
         select(sales.c.owner_id, *sums)
         .where(sales.c.owner_id.in_(sorted(set().union(*wanted.values()))),
-               sales.c.day >= min(first for _, first, _ in keys), sales.c.day < max(end for _, _, end in keys))
+               day >= min(first for _, first, _ in keys), day < max(end for _, _, end in keys))
         .group_by(sales.c.owner_id)
     ).all()
     owners_of = {key: set(owner_ids) for key, owner_ids in wanted.items()}

@@ -156,9 +156,12 @@ def _on_days(column: ColumnElement, period: Period) -> ColumnElement:
     return and_(column >= period.first, column <= period.last)
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
 def _rounded(value: Decimal, places: int) -> float:
     # Half up, as people round (Python's round() halves to even on the binary value).
-    return float(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    return float(value.quantize(_QUANTA[places], rounding=ROUND_HALF_UP))
 
 
 def rate(part: int | Decimal, whole: int | Decimal) -> float | None:

@@ -491,6 +491,10 @@ def _owner() -> Column:
     return Column("owner_id", Id)
 
 
+def _month() -> Column:
+    return Column("month", Date, nullable=False)  # the first day of the month
+
+
 ACQUISITION_MEASURES = {
     "leads_acquired": Count, "acquired_converted": Count, "leads_claimed": Count, "claims_followed_up": Count,
     "claim_wait_seconds": Seconds, "leads_converted": Count, "customers_created": Count,
@@ -510,10 +514,17 @@ SALES_MEASURES = {
 }
 rollup_sales_by_owner = _rollup("rollup_sales_by_owner", (_owner(), _day()), SALES_MEASURES)
 rollup_sales = _rollup("rollup_sales", (_day(),), SALES_MEASURES)
+# The same per owner and month: the sales dashboard lists every rep, so in the "all" scope a quarter would
+# be every rep's every day; whole months are read from here and only the odd days from the daily rows.
+rollup_sales_by_owner_month = _rollup(
+    "rollup_sales_by_owner_month", (_owner(), _month()), SALES_MEASURES, by_day=False)
 
-# Installments still owed, by the day they were due: "overdue" is every day before today.
-rollup_overdue_by_owner = _rollup(
-    "rollup_overdue_by_owner", (_owner(), _day()), {"overdue_count": Count, "overdue_amount": Money})
+# Installments still owed, by the day they were due: "overdue" is every day before today (whole months
+# before this one from the monthly table).
+OVERDUE_MEASURES = {"overdue_count": Count, "overdue_amount": Money}
+rollup_overdue_by_owner = _rollup("rollup_overdue_by_owner", (_owner(), _day()), OVERDUE_MEASURES)
+rollup_overdue_by_owner_month = _rollup(
+    "rollup_overdue_by_owner_month", (_owner(), _month()), OVERDUE_MEASURES, by_day=False)
 
 # The open pipeline as it is now.
 rollup_pipeline_by_owner = _rollup(

@@ -39,11 +39,13 @@ from reporting.db import (
     rollup_acquisition_by_owner,
     rollup_open_tickets_by_owner,
     rollup_overdue_by_owner,
+    rollup_overdue_by_owner_month,
     rollup_pipeline_by_owner,
     rollup_pool_moves,
     rollup_pool_moves_by_owner,
     rollup_sales,
     rollup_sales_by_owner,
+    rollup_sales_by_owner_month,
     rollup_service,
     rollup_service_by_owner,
     rollup_settings,
@@ -57,10 +59,16 @@ PROJECTION_LOCK = 7301
 
 @dataclass(frozen=True)
 class Family:
-    """A roll-up kept per owner, and (optionally) its twin summed over owners for the "all" scope."""
+    """A roll-up kept per owner, and optionally its twin summed over owners (for the "all" scope) and its
+    companion per owner and month (whole months of a long period, for every rep at once)."""
 
     by_owner: Table
     twin: Table | None = None
+    by_month: Table | None = None
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(table for table in (self.by_owner, self.twin, self.by_month) if table is not None)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -78,8 +86,8 @@ def _key_columns(table: Table) -> tuple[str, ...]:
 
 
 ACQUISITION = Family(rollup_acquisition_by_owner, rollup_acquisition)
-SALES = Family(rollup_sales_by_owner, rollup_sales)
-OVERDUE = Family(rollup_overdue_by_owner)
+SALES = Family(rollup_sales_by_owner, rollup_sales, rollup_sales_by_owner_month)
+OVERDUE = Family(rollup_overdue_by_owner, by_month=rollup_overdue_by_owner_month)
 PIPELINE = Family(rollup_pipeline_by_owner)
 SERVICE = Family(rollup_service_by_owner, rollup_service)
 OPEN_TICKETS = Family(rollup_open_tickets_by_owner)
@@ -227,18 +235,26 @@ def _upsert(family: Family, contributions: str) -> str:
     keys, measures = family.keys, family.measures
     summed = ", ".join(f"sum({m}) AS {m}" for m in measures)
     nonzero = " OR ".join(f"{m} <> 0" for m in measures)
-    delta = (f"WITH delta AS (SELECT {', '.join(keys)}, {summed} FROM ({contributions}) c "
+    sums_nonzero = " OR ".join(f"sum({m}) <> 0" for m in measures)
+    delta = (f"delta AS (SELECT {', '.join(keys)}, {summed} FROM ({contributions}) c "
              f"GROUP BY {', '.join(keys)}), changed AS (SELECT * FROM delta WHERE {nonzero})")
-    into_owner = _insert_adding(family.by_owner, keys, measures,
-                                f"SELECT {', '.join(keys)}, {', '.join(measures)} FROM changed")
-    if family.twin is None:
-        return f"{delta}\n{into_owner}"
-    twin_keys = _key_columns(family.twin)
-    into_twin = _insert_adding(
-        family.twin, twin_keys, measures,
-        f"SELECT {', '.join(twin_keys)}, {summed} FROM changed GROUP BY {', '.join(twin_keys)} "
-        f"HAVING {' OR '.join(f'sum({m}) <> 0' for m in measures)}")
-    return f"{delta}, owned AS ({into_owner})\n{into_twin}"
+    inserts = [_insert_adding(family.by_owner, keys, measures,
+                              f"SELECT {', '.join(keys)}, {', '.join(measures)} FROM changed")]
+    if family.twin is not None:
+        twin_keys = _key_columns(family.twin)
+        inserts.append(_insert_adding(
+            family.twin, twin_keys, measures,
+            f"SELECT {', '.join(twin_keys)}, {summed} FROM changed GROUP BY {', '.join(twin_keys)} "
+            f"HAVING {sums_nonzero}"))
+    if family.by_month is not None:
+        assert _key_columns(family.by_month) == ("owner_id", "month") and keys == ("owner_id", "day"), family
+        inserts.append(_insert_adding(
+            family.by_month, ("owner_id", "month"), measures,
+            f"SELECT owner_id, date_trunc('month', day)::date AS month, {summed} FROM changed GROUP BY 1, 2 "
+            f"HAVING {sums_nonzero}"))
+    # Every insert but the last is a CTE of the one statement (they all read `changed`).
+    writes = [f"write_{n} AS ({insert})" for n, insert in enumerate(inserts[:-1])]
+    return f"WITH {', '.join([delta, *writes])}\n{inserts[-1]}"
 
 
 def _insert_adding(table: Table, keys: tuple[str, ...], measures: tuple[str, ...], rows: str) -> str:
@@ -482,9 +498,8 @@ def refill(connection: Connection, zone: str | None = None) -> None:
         for statement in reown(table, None):
             connection.execute(text(statement))
     for family in FAMILIES:
-        for table in (family.by_owner, family.twin):
-            if table is not None:
-                connection.execute(text(f"DELETE FROM {table.name}"))
+        for table in family.tables:
+            connection.execute(text(f"DELETE FROM {table.name}"))
     for fact in FACTS_WITH_ROLLUPS:
         for statement in delta_statements(fact, fact, None):
             connection.execute(text(statement))

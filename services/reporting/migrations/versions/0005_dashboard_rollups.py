@@ -44,6 +44,10 @@ def _day():
     return sa.Column("day", sa.Date(), nullable=False)
 
 
+def _month():
+    return sa.Column("month", sa.Date(), nullable=False)
+
+
 def _rollup(name, keys, measures, by_day=True):
     op.create_table(
         name, *keys,
@@ -84,7 +88,10 @@ def upgrade() -> None:
     _rollup("rollup_acquisition", (_day(), *_channel_campaign()), ACQUISITION)
     _rollup("rollup_sales_by_owner", (_owner(), _day()), SALES)
     _rollup("rollup_sales", (_day(),), SALES)
+    _rollup("rollup_sales_by_owner_month", (_owner(), _month()), SALES, by_day=False)
     _rollup("rollup_overdue_by_owner", (_owner(), _day()), {"overdue_count": COUNT, "overdue_amount": MONEY})
+    _rollup("rollup_overdue_by_owner_month", (_owner(), _month()), {"overdue_count": COUNT, "overdue_amount": MONEY},
+            by_day=False)
     _rollup("rollup_pipeline_by_owner", (_owner(), sa.Column("stage", sa.String(50))),
             {"open_count": COUNT, "open_amount": MONEY}, by_day=False)
     _rollup("rollup_service_by_owner", (_owner(), _day(), *_channel_priority()), SERVICE)
@@ -117,7 +124,8 @@ def downgrade() -> None:
         for statement in rollup_sql.uninstall_statements():
             connection.exec_driver_sql(statement)
     for table in ("rollup_settings", "rollup_pool_moves", "rollup_pool_moves_by_owner", "rollup_open_tickets_by_owner",
-                  "rollup_service", "rollup_service_by_owner", "rollup_pipeline_by_owner", "rollup_overdue_by_owner",
+                  "rollup_service", "rollup_service_by_owner", "rollup_pipeline_by_owner",
+                  "rollup_overdue_by_owner_month", "rollup_overdue_by_owner", "rollup_sales_by_owner_month",
                   "rollup_sales", "rollup_sales_by_owner", "rollup_acquisition", "rollup_acquisition_by_owner"):
         op.drop_table(table)
     op.drop_index("ix_fact_tickets_customer_id", "fact_tickets")

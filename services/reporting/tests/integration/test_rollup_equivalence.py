@@ -52,7 +52,8 @@ SCOPES = {"admin": _viewer(ADMIN), "manager": _viewer(MANAGER), "rep": _viewer(R
 
 
 def periods(today: date) -> dict[str, Period]:
-    """this month, this and last quarter, and two custom periods across a month's and a quarter's first day."""
+    """this month, this and last quarter, two custom periods across a month's and a quarter's first day, and
+    one of whole months with odd days at either end (the roll-ups read those from two resolutions)."""
     zone = reporting_time_zone()
     named = {name: named_period(name, today, zone) for name in ("this_month", "this_quarter", "last_quarter")}
     month_start, quarter_start = named["this_month"].first, named["this_quarter"].first
@@ -60,6 +61,8 @@ def periods(today: date) -> dict[str, Period]:
         **named,
         "across_a_month": Period(month_start - timedelta(days=10), month_start + timedelta(days=9), zone),
         "across_a_quarter": Period(quarter_start - timedelta(days=12), quarter_start + timedelta(days=3), zone),
+        "months_and_odd_days": Period(named["last_quarter"].first + timedelta(days=5), month_start + timedelta(days=9),
+                                      zone),
     }
 
 
