@@ -328,6 +328,24 @@ def _handle_alone(url: str, count: int) -> dict:
     results["handle_many_per_s"] = count / elapsed
     results["handle_many_ms"] = elapsed / count * 1000
 
+    # The same path with the database's triggers off: what keeping the dashboards' roll-ups and derived
+    # columns costs (rollup_sql.py). Measured second, on a database that the runs above made larger.
+    events = EventMix(seed=5).events(count)
+    with psycopg.connect(psycopg_dsn(url), autocommit=True) as raw:
+        triggered = [table for (table,) in raw.execute(
+            "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal").fetchall()]
+        for table in triggered:
+            raw.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        try:
+            started = time.perf_counter()
+            for first in range(0, count, CONSUMER_BATCH_SIZE):
+                consumer.handle_many([(envelope, HANDLERS[envelope.name])
+                                      for envelope in events[first:first + CONSUMER_BATCH_SIZE]])
+            results["handle_many_without_triggers_per_s"] = count / (time.perf_counter() - started)
+        finally:
+            for table in triggered:
+                raw.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
     # The floor of one transaction per event: a bare single-row INSERT and COMMIT through psycopg.
     with psycopg.connect(psycopg_dsn(url)) as raw:
         raw.execute("CREATE TABLE bench_floor (id text PRIMARY KEY, body jsonb)")  # logged, as the real tables: COMMIT waits for the WAL flush
@@ -912,6 +930,7 @@ def print_projection(results: dict) -> None:
         ("handle() alone, no broker, a commit per event", results["handle_per_s"]),
         (f"handle_many() alone, no broker, {CONSUMER_BATCH_SIZE} per transaction (the worker's path)",
          results["handle_many_per_s"]),
+        ("the same with the roll-up triggers off", results["handle_many_without_triggers_per_s"]),
         ("floor: bare INSERT + COMMIT per event (psycopg, logged table)", results["commit_floor_per_s"]),
     ]
     for label, rate in rows:

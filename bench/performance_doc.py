@@ -255,8 +255,10 @@ def _reporting(reporting: dict, figures: dict) -> str:
         rows = [["raw: kombu consume + ack of the same messages (prefetch 50)", n(raw), "1"]]
         for key, label in (("worker_per_s", "one reporting worker (`python -m reporting.worker`)"),
                            ("handle_per_s", "`EventConsumer.handle()` alone, no broker, a transaction per event"),
-                           ("handle_many_per_s", "`EventConsumer.handle_many()` alone, no broker, 200 events per "
-                                                 "transaction (the worker's path)"),
+                           ("handle_many_per_s", "`EventConsumer.handle_many()` alone, no broker, a worker's batch "
+                                                 "per transaction (the worker's path)"),
+                           ("handle_many_without_triggers_per_s", "the same with the roll-up triggers off "
+                                                                  "(what keeping the roll-ups costs)"),
                            ("batched_per_s", "the same, 50 events per transaction (a bench variant)"),
                            ("commit_floor_per_s", "floor: bare INSERT + COMMIT per event, psycopg")):
             if projection.get(key):
