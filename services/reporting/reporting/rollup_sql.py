@@ -313,7 +313,8 @@ def reown(table: str, customers: str | None) -> list[str]:
 # A record's own derived columns are set by a row trigger BEFORE it is written (from the lead and customer
 # as they are now), so they are right in the row version the write makes: no second UPDATE of the row.
 # The body assigns NEW's derived columns; `derive_before` fires on INSERT and on an UPDATE that sets one
-# of the columns they are derived from.
+# of the columns they are derived from. The rules are CREDITED's and reown's, row by row: the refill uses
+# those, and test_rollup_equivalence holds a refill equal to what the triggers kept.
 OWN_DERIVATION = {  # table: (the columns it is derived from, the plpgsql that sets NEW's derived columns)
     "fact_customers": (("channel", "lead_id"), """
     SELECT l.channel, l.campaign INTO NEW.credited_channel, NEW.credited_campaign
