@@ -3,8 +3,9 @@
 Projections describe each event's effect here instead of writing it: fact rows are folded per table and
 key (projections/facts.py), rows inserted once are kept per primary key (the first one wins, as a
 second INSERT ... ON CONFLICT DO NOTHING would), and `write` sends one multi-row statement per table
-and shape. Tables, and the rows within a statement, go in a fixed order (WRITE_FIRST, then table name;
-rows by key), so two workers writing overlapping rows take their locks in the same order.
+and shape (shapes that one update can serve share a statement: facts.merge_shapes). Tables, and the rows
+within a statement, go in a fixed order (WRITE_FIRST, then table name; rows by key), so two workers
+writing overlapping rows take their locks in the same order.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from reporting.projections.facts import EMPTY, Fold, fact_groups, insert_ignoring_statement, upsert_statement
+from reporting.projections.facts import EMPTY, Fold, fact_groups, insert_ignoring_statement, merge_shapes, upsert_statement
 
 
 # Leads, then customers, before the rest: the database derives a record's credit and owner from its lead
@@ -91,7 +92,7 @@ class Changes:
                     rounds[number].setdefault(fold.shape(), []).append(fold.row)
             # A row folded twice is written twice: its second fold only after the first.
             for shapes in rounds:
-                for (columns, guards, ops), rows in shapes.items():
+                for (columns, guards, ops), rows in merge_shapes(table, key, shapes):
                     statement, bulk = upsert_statement(dialect, table, key, columns, guards, ops)
                     session.execute(statement, bulk.parameters(rows))
 

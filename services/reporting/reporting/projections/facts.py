@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Mapping
 
 from sqlalchemy import Table, and_, case, or_
@@ -186,7 +186,106 @@ def absent_values(table: Table) -> dict[str, Any]:
     return values
 
 
-@cache
+# What a row passes for a column it does not touch, so that the update leaves the stored value as it is.
+_NEUTRAL = {FIRST: None, EARLIEST: None, LATEST: None, ADD: 0}
+
+
+def merge_shapes(table: Table, key: tuple[str, ...], shapes: Mapping[tuple, list[dict[str, Any]]]) -> list[tuple[tuple, list[dict]]]:
+    """Fewer statements for the same rows: shapes whose updates one wider update can do, written together.
+
+    Each statement on a fact table costs a round trip and a run of the table's triggers, whatever its rows,
+    and a batch of lead events folds into a dozen shapes or more (which facts each event carried). Two
+    shapes go together when no column is set one way by one and another way by the other; each row then
+    passes, for what only the other shape updates, a value that changes nothing (NULL for the first,
+    earliest, latest value, 0 for a sum, NULL for a guard's time) and that an INSERT leaving the column
+    out would store as well. `shapes` are those of one round (no key twice); the rows come back in key order.
+    """
+    absent = absent_values(table)
+    statements: list[_Statement] = []
+    for shape, rows in sorted(shapes.items(), key=lambda item: -len(item[1])):
+        if not any(statement.take(shape, rows, absent) for statement in statements):
+            statements.append(_Statement(shape, rows))
+    return [statement.written(key, absent) for statement in statements]
+
+
+class _Statement:
+    """Shapes written by one upsert: the union of their columns, guards and per-column kinds."""
+
+    def __init__(self, shape: tuple, rows: list[dict[str, Any]]):
+        columns, guards, ops = shape
+        self.columns = set(columns)
+        self.guards = dict(guards)
+        self.ops = dict(ops)
+        self.members = [(shape, rows)]
+
+    def take(self, shape: tuple, rows: list[dict[str, Any]], absent: Mapping[str, Any]) -> bool:
+        """Add the shape if one update can do both its rows' and the others' work; False, and nothing changed, if not."""
+        columns, guards, ops = shape
+        guards, ops = dict(guards), dict(ops)
+        # A plain INSERT .. DO NOTHING stays one: padded into an update, its rows would be rewritten for nothing.
+        if bool(guards or ops) != bool(self.guards or self.ops):
+            return False
+        if not _agree(self.guards, self.ops, guards, ops) or not _agree(guards, ops, self.guards, self.ops):
+            return False
+        if any(absent.get(column) is _UNKNOWN for column in self.columns.symmetric_difference(columns)):
+            return False
+        new_guards = [guard for guard in guards if guard not in self.guards]
+        new_ops = {column: kind for column, kind in ops.items() if column not in self.ops}
+        if not all(_left_alone(member, member_rows, new_guards, new_ops, absent) for member, member_rows in self.members):
+            return False
+        old_guards = [guard for guard in self.guards if guard not in guards]
+        old_ops = {column: kind for column, kind in self.ops.items() if column not in ops}
+        if not _left_alone(shape, rows, old_guards, old_ops, absent):
+            return False
+        self.columns.update(columns)
+        self.guards.update(guards)
+        self.ops.update(ops)
+        self.members.append((shape, rows))
+        return True
+
+    def written(self, key: tuple[str, ...], absent: Mapping[str, Any]) -> tuple[tuple, list[dict[str, Any]]]:
+        columns = tuple(sorted(self.columns))
+        shape = (columns, tuple(sorted(self.guards.items())), tuple(sorted(self.ops.items())))
+        if len(self.members) == 1:
+            return shape, self.members[0][1]
+        rows = []
+        for (member_columns, _, _), member_rows in self.members:
+            missing = [column for column in columns if column not in member_columns]
+            rows.extend({**row, **{column: absent.get(column) for column in missing}} for row in member_rows)
+        rows.sort(key=lambda row: tuple("" if row[column] is None else str(row[column]) for column in key))
+        return shape, rows
+
+
+def _agree(guards: Mapping[str, tuple], ops: Mapping[str, str], other_guards: Mapping[str, tuple], other_ops: Mapping[str, str]) -> bool:
+    # Every column the other shape updates is updated the same way here, or not at all.
+    guarded = {column: guard for guard, columns in guards.items() for column in columns}
+    for guard, columns in other_guards.items():
+        if set(guards.get(guard, columns)) != set(columns):
+            return False
+        if any(column in ops or guarded.get(column, guard) != guard for column in columns):
+            return False
+    return all(column not in guarded and ops.get(column, kind) == kind for column, kind in other_ops.items())
+
+
+def _left_alone(shape: tuple, rows: list[dict[str, Any]], guards: list[str], ops: Mapping[str, str], absent: Mapping[str, Any]) -> bool:
+    # Whether the rows of `shape` carry, for updates it does not make itself, values that change nothing.
+    columns = shape[0]
+    for column, kind in [*((guard, LATEST) for guard in guards), *ops.items()]:
+        neutral = _NEUTRAL[kind]
+        if column not in columns:
+            if not _same(absent.get(column), neutral):
+                return False
+        elif not all(_same(row[column], neutral) for row in rows):
+            return False
+    return True
+
+
+def _same(value: Any, neutral: Any) -> bool:
+    return value is None if neutral is None else value is not None and value == neutral
+
+
+# Bounded: merged shapes vary with a batch's mix of events.
+@lru_cache(maxsize=1024)
 def upsert_statement(dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...], guards: tuple,
                      ops: tuple) -> tuple[Any, BulkInsert]:
     """The one INSERT ... ON CONFLICT of rows folded to this shape, built once and run with each batch's rows."""
@@ -196,7 +295,8 @@ def upsert_statement(dialect: str, table: Table, key: tuple[str, ...], columns: 
     current = table.c
     updates: dict[str, Any] = {}
     for guard, guarded in guards:
-        newer = or_(new[guard] >= current[guard], current[guard].is_(None))
+        # A row without this guard's columns (written with another shape's, see merge_shapes) has no time.
+        newer = and_(new[guard].is_not(None), or_(new[guard] >= current[guard], current[guard].is_(None)))
         for column in guarded:
             updates[column] = case((newer, new[column]), else_=current[column])
         updates[guard] = case((newer, new[guard]), else_=current[guard])

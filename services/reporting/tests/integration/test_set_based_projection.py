@@ -128,7 +128,8 @@ def test_any_mix_of_rules_on_one_row_folds_to_what_applying_them_in_turn_gives(e
     """The fold's algebra, on stored and on new rows: guarded groups naming different columns, a column taken as
     `latest` by one event and `earliest` by another, `first` values that disagree, sums, NULLs, tied times."""
     chance = random.Random(seed)
-    tickets = [f"7e57{n:04x}-0000-4000-8000-000000000000" for n in range(3)]
+    # Few rows, so events meet on them; several, so a batch's rows of different shapes share statements.
+    tickets = [f"7e57{n:04x}-0000-4000-8000-000000000000" for n in range(5)]
 
     def moment():
         return START + timedelta(minutes=chance.randrange(0, 60, 10))
@@ -150,7 +151,8 @@ def test_any_mix_of_rules_on_one_row_folds_to_what_applying_them_in_turn_gives(e
         if chance.random() < 0.3:
             kinds["add"] = {chance.choice(("reopened", "sla_breaches")): chance.randrange(1, 3)}
         # A value only an INSERT writes, which a later event's `first` must not take for its own.
-        defaults = {"status": "new", **({"subject": "default"} if chance.random() < 0.3 else {})}
+        # Defaults that differ, so a row's default never passes for a state it was given.
+        defaults = {"status": chance.choice(("new", "triage")), **({"subject": "default"} if chance.random() < 0.3 else {})}
         return {"table": fact_tickets, "key": {"ticket_id": chance.choice(tickets)}, "at": moment(),
                 "defaults": defaults, **kinds}
 
@@ -183,6 +185,36 @@ def test_any_mix_of_rules_on_one_row_folds_to_what_applying_them_in_turn_gives(e
         else:
             applied_in_turn = read()
     assert applied_in_turn
+
+
+def test_rows_of_different_shapes_written_together_change_only_what_their_own_events_say(engine, uow_factory):
+    """Two shapes share one upsert (facts.merge_shapes): a row without a state of its own must not take the
+    values it carries for the shared update's state columns, nor count anything it carries as a sum."""
+    quiet, busy = (f"5a7e{n:04x}-0000-4000-8000-000000000000" for n in range(2))
+    with uow_factory() as uow:
+        stored = Changes()
+        stored.upsert(fact_tickets, {"ticket_id": quiet}, START, add={"reopened": 2}, defaults={"status": "triage"})
+        stored.write(uow.session)
+        uow.commit()
+    sent: list[str] = []
+    listener = lambda _c, _cursor, statement, *_: sent.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with uow_factory() as uow:
+            changes = Changes()
+            changes.upsert(fact_tickets, {"ticket_id": quiet}, START + timedelta(hours=1), latest={"closed_at": START},
+                           defaults={"status": "new"})
+            changes.upsert(fact_tickets, {"ticket_id": busy}, START + timedelta(hours=1), state={"status": "open"},
+                           add={"reopened": 1}, latest={"closed_at": START}, defaults={"status": "new"})
+            changes.write(uow.session)
+            uow.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len([statement for statement in sent if statement.startswith("INSERT INTO fact_tickets")]) == 1
+    with engine.connect() as connection:
+        rows = {row.ticket_id: row for row in connection.execute(select(fact_tickets))}
+    assert (rows[quiet].status, rows[quiet].state_at, rows[quiet].reopened, rows[quiet].closed_at) == ("triage", None, 2, START)
+    assert (rows[busy].status, rows[busy].reopened) == ("open", 1)
 
 
 def test_a_batch_is_written_with_one_statement_per_table(consumer, engine):
