@@ -1,9 +1,9 @@
 """Who may call what, and what one rep learns of another rep's leads, for every operation of the OpenAPI document.
 
-MATRIX gives every path and method of the leads service the roles that may call it and what it touches:
+RULES give every path and method of the leads service the roles that may call it and what it touches:
 OWNED operations name a rep's lead (or its reminder, or an import) in the path; LISTING operations answer with
 many leads; BODY operations name leads in the request body; SHARED operations manage configuration (pools,
-markets, campaigns, materials); PUBLIC ones need no login. An operation the document has and MATRIX lacks fails
+markets, campaigns, materials); PUBLIC ones need no login. An operation the document has and RULES lack fails
 the first test by name, so a new endpoint cannot escape the walks below:
 
 - every role outside an operation's roles gets 403 `role_not_allowed` in the shared error shape, and every role
@@ -17,43 +17,29 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import uuid
 from datetime import timedelta
-from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import func, select
 
+from crm_shared.access_matrix import (
+    BODY, LISTING, OWNED, PUBLIC, SHARED, AccessMatrix, Rule, code_of, in_error_shape, ok, secrets_in,
+)
 from crm_shared.db import outbox
 from crm_shared.envelope import format_time, utc_now
 from leads import service as lead_service
 from leads.pools import DEFAULT_LEAD_POOL_ID, DEFAULT_PUBLIC_POOL_ID
 
-API = "/api/v1/"
-METHODS = ("get", "post", "put", "patch", "delete")
-ROLES = ("admin", "sales_manager", "sales_rep", "service_agent", "service_manager", "executive")
 SALES = ("admin", "sales_manager", "sales_rep")
 MANAGERS = ("admin", "sales_manager")
 SELLERS = ("sales_manager", "sales_rep")  # those who hold leads themselves
 
-OWNED, LISTING, BODY, SHARED, PUBLIC = "owned", "listing", "body", "shared", "public"
 IMPORT_MAPPING = {"公司": "company", "联系人": "contact_name", "电话": "phone", "来源": "channel"}
 IMPORT_FILE = "公司,联系人,电话,来源\r\nImported Co,Li Na,13900000000,web\r\n"
 
 
-@dataclass(frozen=True)
-class Rule:
-    """Who may call an operation (None: anyone, without logging in) and what it touches."""
-
-    roles: tuple[str, ...] | None
-    kind: str
-    body: dict | None = None  # a valid request; "{name}" is filled like a path parameter
-    multipart: bool = False
-    query: dict = field(default_factory=dict)
-
-
-MATRIX = {
+RULES = {
     ("GET", "/api/v1/leads"): Rule(SALES, LISTING),
     ("POST", "/api/v1/leads"): Rule(SALES, SHARED, {"company": "Probe Co", "contact_name": "Li", "channel": "web",
                                                     "allow_duplicate": True}),
@@ -116,7 +102,6 @@ MATRIX = {
 }
 
 # What the walks find today and the product accepts, or leaves open as a known issue: (walk, outsider, pattern, why).
-# Anything else they find fails the test; a pattern that no longer matches fails it too, so it is removed.
 KNOWN = [
     ("read", "rep-b", r"POST /api/v1/leads/duplicates/check\?.* shows A's lead, phone$",
      "the duplicate check names the matching lead's id to whoever typed its phone (the phone is theirs to type)"),
@@ -129,114 +114,26 @@ KNOWN = [
     ("write", "manager-b", r"POST /api/v1/leads/[^/]+/claim None answered 409 lead_already_claimed$", "as for reps"),
 ]
 
-# Query values that narrow a list to A's leads: each one is also tried on its own.
-FILTERS = {"owner": "rep-a", "q": "{secret}", "status": "claimed", "pool_id": DEFAULT_PUBLIC_POOL_ID}
-
-
-# -- the OpenAPI document and requests -----------------------------------------------------------------------
-
-
-def operations(document: dict) -> set[tuple[str, str]]:
-    return {(method.upper(), path) for path, ops in document["paths"].items() if path.startswith(API)
-            for method in ops if method in METHODS}
-
-
-def filled(template, ids: dict[str, list[str]]) -> list:
-    """`template` (a path, or a body) with every "{name}" replaced by each of ids[name], every combination."""
-    text = json.dumps(template) if not isinstance(template, str) else template
-    results = [text]
-    for name in dict.fromkeys(re.findall(r"{(\w+)}", text)):
-        assert name in ids, f"{template}: no value for {{{name}}}; add it to the world (or the probe ids)"
-        results = [r.replace("{" + name + "}", value) for r in results for value in ids[name]]
-    return results if isinstance(template, str) else [json.loads(r) for r in results]
-
-
-def send(client, method: str, url: str, headers: dict, rule: Rule, body):
-    kwargs = {}
-    if body is not None and rule.multipart:
-        kwargs = {"data": {k: (io.BytesIO(v.encode("utf-8-sig")), "leads.csv") if k == "file" else v
-                           for k, v in body.items()},
-                  "content_type": "multipart/form-data"}
-    elif body is not None:
-        kwargs = {"json": body}
-    response = getattr(client, method.lower())(url, headers=headers, query_string=rule.query, **kwargs)
-    response.get_data()  # an export streams: read and end it inside its request
-    response.close()
-    return response
-
-
-def none_of(found: list[str], walk: str | None = None, outsider: str | None = None) -> None:
-    """`found` is empty but for KNOWN findings of the walk for `outsider`, and each of those is still found."""
-    known = [(pattern, why) for kind, who, pattern, why in KNOWN if (kind, who) == (walk, outsider)]
-    unexplained = [item for item in found if not any(re.match(pattern, item) for pattern, _ in known)]
-    assert unexplained == [], "\n" + "\n".join(unexplained)
-    gone = [why for pattern, why in known if not any(re.match(pattern, item) for item in found)]
-    assert gone == [], f"no longer found, remove from KNOWN: {gone}"
-
-
-def code_of(response) -> str | None:
-    return response.json.get("code") if response.is_json and isinstance(response.json, dict) else None
-
-
-def in_error_shape(response) -> bool:
-    return response.is_json and set(response.json) == {"code", "status", "message", "errors"} and (
-        response.json["status"] == response.status_code)
-
-
-@pytest.fixture
-def document(client) -> dict:
-    response = client.get("/openapi.json")
-    assert response.status_code == 200
-    return response.json
+MATRIX = AccessMatrix(RULES, known=KNOWN, filters={
+    # Query values that narrow a list to A's leads: each one is also tried on its own.
+    "owner": "rep-a", "q": "{secret}", "status": "claimed", "pool_id": DEFAULT_PUBLIC_POOL_ID,
+})
 
 
 # -- the matrix covers the document ---------------------------------------------------------------------------
 
 
-def test_every_operation_of_the_openapi_document_has_an_access_rule(document):
-    missing = sorted(f"{method} {path}" for method, path in operations(document) - set(MATRIX))
-    assert missing == [], f"no access rule for {missing}: add each to MATRIX with its roles and kind"
-    assert sorted(f"{m} {p}" for m, p in set(MATRIX) - operations(document)) == []
-
-
-def role_mismatches(client, tokens) -> list[str]:
-    """Every (operation, role) whose answer disagrees with MATRIX about the role check, by name."""
-    wrong = []
-    probe_ids = {name: [str(uuid.uuid4())] for name in
-                 ("lead_id", "pool_id", "market_id", "campaign_id", "material_id", "reminder_id", "import_id",
-                  "token", "secret", "phone", "viewer_id")}
-    for (method, path), rule in sorted(MATRIX.items()):
-        [url] = filled(path, probe_ids)
-        body = filled(rule.body, probe_ids)[0] if rule.body is not None else None
-        anonymous = send(client, method, url, {}, rule, body)
-        if rule.roles is None:
-            if anonymous.status_code in (401, 403):
-                wrong.append(f"{method} {path} refuses a caller without a token")
-            continue
-        if anonymous.status_code != 401 or not in_error_shape(anonymous):
-            wrong.append(f"{method} {path} without a token answered {anonymous.status_code}")
-        for role in ROLES:
-            response = send(client, method, url, tokens.headers(f"probe-{role}", [role], f"probe.{role}"), rule, body)
-            refused = response.status_code == 403 and code_of(response) == "role_not_allowed"
-            if response.status_code == 422 and code_of(response) == "validation_failed":
-                wrong.append(f"{method} {path}: the probe body is not valid ({response.json}); fix MATRIX's body")
-            elif refused and not in_error_shape(response):
-                wrong.append(f"{method} {path} refused {role} outside the shared error shape")
-            elif refused == (role in rule.roles):
-                wrong.append(f"{method} {path} as {role}: {response.status_code} {code_of(response)}")
-    return wrong
+def test_every_operation_of_the_openapi_document_has_an_access_rule(client):
+    document = client.get("/openapi.json")
+    assert document.status_code == 200
+    assert MATRIX.uncovered(document.json) == [], "add each operation to RULES with its roles and kind"
 
 
 def test_every_role_outside_an_operations_roles_is_refused_and_every_role_inside_passes(client, tokens):
-    none_of(role_mismatches(client, tokens))
+    MATRIX.none_of(MATRIX.role_mismatches(client, tokens))
 
 
 # -- rep A's world ----------------------------------------------------------------------------------------------
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.json if response.is_json else response.data[:300]
-    return response.json
 
 
 @pytest.fixture
@@ -304,68 +201,18 @@ def world(client, people) -> dict:
 # -- the walks ---------------------------------------------------------------------------------------------------
 
 
-def secrets_in(text: str, secrets: dict[str, str]) -> list[str]:
-    return [name for name, value in secrets.items() if value in text]
-
-
 def reading_leaks(client, world: dict, viewer_id: str, viewer: dict) -> list[str]:
     """What `viewer` learns of A's leads through every read: OWNED paths that answer, lists that show A's data."""
-    leaks = []
-    ids = {**world["ids"], "viewer_id": [viewer_id]}
     secrets = world["secrets"]
     if viewer_id.startswith("manager"):
         # Managers administer the public pool and read its contacts unmasked.
         secrets = {name: value for name, value in secrets.items() if not name.startswith("pooled")}
-    for (method, path), rule in sorted(MATRIX.items()):
-        if rule.kind == OWNED and method == "GET":
-            for url in filled(path, ids):
-                response = client.get(url, headers=viewer)
-                if response.status_code != 404 and code_of(response) != "role_not_allowed":
-                    leaks.append(f"GET {url} answered {response.status_code}")
-        elif rule.kind == LISTING:
-            for url in filled(path, ids):
-                bodies = filled(rule.body, ids) if rule.body is not None else [None]
-                for query in [{}] + [{name: filled(value, ids)[0]} for name, value in FILTERS.items()]:
-                    for body in bodies:
-                        response = send(client, method, url, viewer, Rule(rule.roles, rule.kind, query=query), body)
-                        assert response.status_code < 500, (method, url, query, response.data[:300])
-                        answered = response.status_code == 200 or code_of(response) == "role_not_allowed"
-                        assert query or answered, (
-                            f"{method} {path}: MATRIX's body gets {response.status_code}, so it proves nothing")
-                        found = secrets_in(response.get_data(as_text=True), secrets)
-                        if found:
-                            leaks.append(f"{method} {url}?{query} shows A's {', '.join(found)}")
-    return leaks
+    return MATRIX.reading_leaks(client, world["ids"], secrets, viewer_id, viewer)
 
 
 def as_seen_by(client, world: dict, viewer: dict) -> dict:
-    """Every OWNED read of A's things as `viewer` sees it: what a refused write must leave as it was."""
-    seen = {}
-    for (method, path), rule in sorted(MATRIX.items()):
-        if method == "GET" and rule.kind in (OWNED, LISTING) and "{token}" not in path:
-            for url in filled(path, world["ids"]):
-                response = client.get(url, headers=viewer)
-                seen[url] = (response.status_code, response.get_data(as_text=True))
-    return seen
-
-
-def writes_answered(client, world: dict, viewer_id: str, viewer: dict) -> list[str]:
-    """Every write naming A's things tried as `viewer`: what was not refused."""
-    answered = []
-    ids = {**world["ids"], "viewer_id": [viewer_id]}
-    for (method, path), rule in sorted(MATRIX.items()):
-        if method == "GET" or rule.kind not in (OWNED, BODY):
-            continue
-        for url in filled(path, ids):
-            for body in filled(rule.body, ids) if rule.body is not None else [None]:
-                response = send(client, method, url, viewer, rule, body)
-                code = code_of(response)
-                assert code != "validation_failed", f"{method} {path}: MATRIX's body {body} is not valid"
-                refused = response.status_code == 404 or code == "role_not_allowed" or (
-                    rule.kind == BODY and 400 <= response.status_code < 500)
-                if not refused:
-                    answered.append(f"{method} {url} {body} answered {response.status_code} {code}")
-    return answered
+    """Every read of A's leads and lists as `viewer` sees them: what a refused write must leave as it was."""
+    return MATRIX.reads(client, world["ids"], viewer, kinds=(OWNED, LISTING))
 
 
 def outbox_size(uow_factory) -> int:
@@ -378,13 +225,13 @@ def outbox_size(uow_factory) -> int:
 
 @pytest.mark.parametrize("outsider", ["rep-b", "manager-b"])
 def test_another_rep_and_another_teams_manager_read_nothing_of_reps_leads(client, world, people, outsider):
-    none_of(reading_leaks(client, world, outsider, people[outsider]), "read", outsider)
+    MATRIX.none_of(reading_leaks(client, world, outsider, people[outsider]), "read", outsider)
 
 
 @pytest.mark.parametrize("outsider", ["rep-b", "manager-b"])
 def test_their_writes_on_reps_leads_are_refused_and_change_nothing(client, world, people, outsider, uow_factory):
     before, events = as_seen_by(client, world, people["rep-a"]), outbox_size(uow_factory)
-    none_of(writes_answered(client, world, outsider, people[outsider]), "write", outsider)
+    MATRIX.none_of(MATRIX.writes_answered(client, world["ids"], outsider, people[outsider]), "write", outsider)
     assert as_seen_by(client, world, people["rep-a"]) == before
     assert outbox_size(uow_factory) == events
 
@@ -433,4 +280,4 @@ def test_the_walk_names_the_leaking_paths_once_reps_may_see_any_lead(client, wor
     lead_id = world["ids"]["lead_id"][0]
     for path in ("", "/ownership-history", "/follow-ups", "/timeline"):
         assert f"GET /api/v1/leads/{lead_id}{path} answered 200" in leaks
-    assert writes_answered(client, world, "rep-b", people["rep-b"])
+    assert MATRIX.writes_answered(client, world["ids"], "rep-b", people["rep-b"])
