@@ -148,7 +148,7 @@ def create_file_material(uow_factory: UowFactory, store: MaterialStore, fields: 
     kind = store.check_type(content_type)
     with uow_factory() as uow:
         _check_campaign(uow, fields.get("campaign_id"))
-        size = store.receive(material_id, stream, kind)
+        _, size = store.receive(material_id, stream, kind)
         try:
             material = Material.file(
                 material_id=material_id, name=fields["name"], file_name=clean_file_name(file_name), content_type=kind,

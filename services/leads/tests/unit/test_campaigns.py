@@ -93,8 +93,9 @@ def test_sending_makes_one_delivery_per_distinct_lead_each_with_its_own_unguessa
 
 def test_a_file_within_the_limit_and_of_an_allowed_type_is_kept_only_once_committed(tmp_path):
     store = MaterialStore(tmp_path / "materials", max_bytes=100)
-    size = store.receive("m-1", io.BytesIO(b"%PDF-1.7 hello"), "application/pdf; charset=binary")
-    assert size == 14 and not store.path("m-1").exists()
+    received = store.receive("m-1", io.BytesIO(b"%PDF-1.7 hello"), "application/pdf; charset=binary")
+    assert received == ("application/pdf", 14)
+    assert not store.path("m-1").exists()
     store.keep("m-1")
     assert store.path("m-1").read_bytes() == b"%PDF-1.7 hello"
 
