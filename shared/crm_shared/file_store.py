@@ -2,14 +2,14 @@
 
 An upload is written beside its final place (`<id>.part`) while the request that brought it runs; the service
 calls `keep` once its database transaction committed, `discard` if it did not, so a file is never left without
-its record. A refused upload (type, content, size, empty) leaves nothing behind. What a refusal says is the
-owning service's (`refusal`): its error codes name its own rules.
+its record. A refused upload (type, content, size, empty) leaves nothing behind, and is refused with the
+owning service's error and codes, which name its own rules.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import BinaryIO, Mapping
+from typing import BinaryIO, Callable, ClassVar, Mapping
 
 CHUNK = 64 * 1024
 
@@ -33,7 +33,12 @@ def clean_file_name(name: str | None, fallback: str) -> str:
 
 class FileStore:
     """Files in `folder`, by id, of the types in `allowed_types` (type -> how such a file begins, None: no fixed
-    signature) and at most `max_bytes` long. Subclasses say how a refusal reads (`refusal`)."""
+    signature) and at most `max_bytes` long. A subclass names its files and its refusals (the class variables)."""
+
+    noun: ClassVar[str]  # what the files are, in a message: "material file"
+    error: ClassVar[Callable[[str, str, dict], Exception]]  # (code, message, errors by field) -> the error raised
+    type_code: ClassVar[str]  # the code of a type that is not allowed, or of content that is not its type
+    size_code: ClassVar[str]  # the code of a file over the limit
 
     def __init__(self, folder: Path, max_bytes: int, allowed_types: Mapping[str, tuple[bytes, ...] | None]):
         self.folder = folder
@@ -41,8 +46,18 @@ class FileStore:
         self.allowed_types = allowed_types
 
     def refusal(self, reason: str, kind: str) -> Exception:
-        """The error to raise for an upload refused for `reason` ("type", "content", "size" or "empty")."""
-        raise NotImplementedError
+        """The error for an upload refused for `reason` ("type", "content", "size" or "empty")."""
+        error = type(self).error  # from the class: a plain function there would otherwise bind as a method
+        if reason == "type":
+            return error(self.type_code, f"Files of type {kind or 'unknown'} are not accepted.",
+                         {"file": [f"The type must be one of: {', '.join(sorted(self.allowed_types))}."]})
+        if reason == "content":
+            return error(self.type_code, f"The file's content is not {kind}.",
+                         {"file": [f"The content does not look like {kind}."]})
+        if reason == "size":
+            return error(self.size_code, f"A {self.noun} may have at most {self.max_bytes} bytes.",
+                         {"file": [f"At most {self.max_bytes} bytes."]})
+        return error("empty_file", "The file is empty.", {"file": ["The file is empty."]})
 
     def path(self, file_id: str) -> Path:
         return self.folder / file_id

@@ -37,6 +37,9 @@ def clean_file_name(name: str | None) -> str:
 class MaterialStore(FileStore):
     """Material files on local disk, written whole or not at all."""
 
+    noun, error = "material file", CampaignRuleViolation
+    type_code, size_code = "unsupported_material_type", "material_too_large"
+
     def __init__(self, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES):
         super().__init__(folder, max_bytes, ALLOWED_TYPES)
 
@@ -44,17 +47,3 @@ class MaterialStore(FileStore):
     def from_settings(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> "MaterialStore":
         env = os.environ if environ is None else environ
         return cls(settings.data_dir / "materials", int(env.get("CRM_LEADS_MATERIAL_MAX_BYTES", DEFAULT_MAX_BYTES)))
-
-    def refusal(self, reason: str, kind: str) -> CampaignRuleViolation:
-        if reason == "type":
-            return CampaignRuleViolation(
-                "unsupported_material_type", f"Files of type {kind or 'unknown'} are not accepted.",
-                {"file": [f"The type must be one of: {', '.join(sorted(ALLOWED_TYPES))}."]})
-        if reason == "content":
-            return CampaignRuleViolation("unsupported_material_type", f"The file's content is not {kind}.",
-                                         {"file": [f"The content does not look like {kind}."]})
-        if reason == "size":
-            return CampaignRuleViolation(
-                "material_too_large", f"A material file may have at most {self.max_bytes} bytes.",
-                {"file": [f"At most {self.max_bytes} bytes."]})
-        return CampaignRuleViolation("empty_file", "The file is empty.", {"file": ["The file is empty."]})

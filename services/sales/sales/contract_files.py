@@ -22,6 +22,9 @@ def clean_file_name(name: str | None) -> str:
 class ContractFileStore(FileStore):
     """Signed contract files on local disk, written whole or not at all."""
 
+    noun, error = "signed contract file", DealRuleViolation
+    type_code, size_code = "unsupported_contract_file_type", "contract_file_too_large"
+
     def __init__(self, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES):
         super().__init__(folder, max_bytes, ALLOWED_TYPES)
 
@@ -30,17 +33,3 @@ class ContractFileStore(FileStore):
         env = os.environ if environ is None else environ
         return cls(settings.data_dir / "contract-files",
                    int(env.get("CRM_SALES_CONTRACT_FILE_MAX_BYTES", DEFAULT_MAX_BYTES)))
-
-    def refusal(self, reason: str, kind: str) -> DealRuleViolation:
-        if reason == "type":
-            return DealRuleViolation(
-                "unsupported_contract_file_type", f"Files of type {kind or 'unknown'} are not accepted.",
-                {"file": [f"The type must be one of: {', '.join(sorted(ALLOWED_TYPES))}."]})
-        if reason == "content":
-            return DealRuleViolation("unsupported_contract_file_type", f"The file's content is not {kind}.",
-                                     {"file": [f"The content does not look like {kind}."]})
-        if reason == "size":
-            return DealRuleViolation(
-                "contract_file_too_large", f"A signed contract file may have at most {self.max_bytes} bytes.",
-                {"file": [f"At most {self.max_bytes} bytes."]})
-        return DealRuleViolation("empty_file", "The file is empty.", {"file": ["The file is empty."]})
