@@ -443,7 +443,7 @@ class Copies:
                             "owner_id", "at"),
         "fact_follow_ups": ("follow_up_id", "subject", "lead_id", "customer_id", "opportunity_id", "owner_id", "kind", "at"),
         "fact_customers": ("customer_id", "lead_id", "name", "owner_id", "channel", "level", "region", "industry",
-                           "created_at", "state_at"),
+                           "created_at", "state_at", "owner_at"),
         "fact_opportunities": ("opportunity_id", "customer_id", "lead_id", "name", "stage", "status", "amount",
                                "win_probability", "probability_at", "owner_id", "expected_close_date", "close_date_at",
                                "opened_at", "closed_at", "state_at"),
@@ -538,7 +538,7 @@ def _facts_part(job: tuple[str, int]) -> str:
             status = "converted"
             customer = ident(35, n)
             copies.write("fact_customers", (customer, lead, COMPANIES[n % 8], owner, channel, rng.choice(("A", "B", "C")),
-                                            region, industry, converted, converted))
+                                            region, industry, converted, converted, converted))
             for _ in range(rng.choice((1, 2, 3, 3))):
                 at = _capped(converted + hour * rng.randrange(1, 2000))
                 if at:

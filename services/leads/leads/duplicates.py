@@ -124,6 +124,7 @@ def merged_envelope(merge: Merge) -> Envelope:
         "merged_by": merge.merged_by,
         "owner_id": merge.survivor.owner_id,
         "merged_lead_owner_id": merge.merged.owner_id,
+        "merged_lead_pool_id": merge.merged.pool_id,
         "channel": merge.merged.channel,
         "moved": merge.moved,
         "merged_at": format_time(merge.at),

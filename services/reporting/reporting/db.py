@@ -154,6 +154,7 @@ fact_customers = Table(
     Column("industry", String(100)),
     Column("created_at", UtcDateTime()),
     _state_at(),
+    _guard("owner_at"),  # the owner moves by events that say nothing of the profile (transfers, returns)
     *_credited(),
     Index("ix_fact_customers_owner_id", "owner_id"),
     Index("ix_fact_customers_lead_id", "lead_id"),

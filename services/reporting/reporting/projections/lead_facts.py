@@ -104,13 +104,17 @@ def converted(envelope: Envelope, changes: Changes) -> None:
 
 
 def merged(envelope: Envelope, changes: Changes) -> None:
-    # The merged-away lead is gone; the surviving one keeps its own row.
+    """The merged-away lead is gone as it stood (its owner and pool kept); the surviving one keeps its own row.
+
+    The whole state, not the status alone: a state names every column its time guards (projections/facts.py),
+    or this newer event would shut out the owner and pool of an older one that arrives after it."""
     payload = envelope.payload
     changes.upsert(
         fact_leads,
         {"lead_id": payload["merged_lead_id"]},
         envelope.occurred,
-        state={"status": "merged"},
+        state={"status": "merged", "owner_id": payload.get("merged_lead_owner_id"),
+               "pool_id": payload.get("merged_lead_pool_id")},
         defaults={"status": "merged"},
     )
 

@@ -40,7 +40,8 @@ def customer_created(envelope: Envelope, changes: Changes) -> None:
             "channel": text(payload.get("channel"), 50),
             "created_at": _at(envelope, "created_at"),
         },
-        state={"name": text(payload.get("name"), 300), "owner_id": payload.get("owner_id")},
+        state={"name": text(payload.get("name"), 300)},
+        guarded={"owner_at": {"owner_id": payload.get("owner_id")}},
     )
 
 
@@ -53,23 +54,26 @@ def customer_updated(envelope: Envelope, changes: Changes) -> None:
         first={"lead_id": payload.get("lead_id"), "channel": text(payload.get("channel"), 50)},
         state={
             "name": text(payload.get("name"), 300),
-            "owner_id": payload.get("owner_id"),
             "level": text(payload.get("level"), 50),
             "region": text(payload.get("region"), 100),
             "industry": text(payload.get("industry"), 100),
         },
+        guarded={"owner_at": {"owner_id": payload.get("owner_id")}},
     )
 
 
 def customer_owner_moved(envelope: Envelope, changes: Changes) -> None:
-    """The customer changed hands (owner_changed) or went back to the public pool (returned: no owner)."""
+    """The customer changed hands (owner_changed) or went back to the public pool (returned: no owner).
+
+    The owner has a time of its own (`owner_at`): these events say nothing of the name or profile, so under
+    the state's time they would shut out those of an older creation or edit arriving after them."""
     payload = envelope.payload
     changes.upsert(
         fact_customers,
         {"customer_id": payload["customer_id"]},
         envelope.occurred,
         first={"lead_id": payload.get("lead_id"), "channel": text(payload.get("channel"), 50)},
-        state={"owner_id": payload.get("owner_id")},
+        guarded={"owner_at": {"owner_id": payload.get("owner_id")}},
     )
 
 

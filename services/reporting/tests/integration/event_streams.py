@@ -187,8 +187,8 @@ class _Builder:
                 owner = None
         if owner is None and chance.random() < 0.08:  # a duplicate lead merged into another: it stops counting as open
             self.emit("leads.lead.merged.v1", self.later(at, 10), lead_id=self.new_id(), merged_lead_id=lead["lead_id"],
-                      merged_by=ADMIN.user_id, owner_id=None, merged_lead_owner_id=None, channel=channel,
-                      merged_at=self.later(at, 10))
+                      merged_by=ADMIN.user_id, owner_id=None, merged_lead_owner_id=None, merged_lead_pool_id=pool,
+                      channel=channel, merged_at=self.later(at, 10))
             return
         if owner is not None and chance.random() < 0.55:
             at = self.later(at, 20)

@@ -179,6 +179,34 @@ def test_a_late_old_stage_change_does_not_move_a_closed_deal_back(deliver, engin
 
 
 
+def test_a_late_older_claim_does_not_give_an_owner_back_to_a_lead_merged_since(deliver, engine):
+    """The merge says the whole state it left (no owner, its pool): an older claim arriving after it moves nothing."""
+    lead = {"lead_id": LEAD, "channel": "web", "campaign": "expo"}
+    deliver(happened(0, "leads.lead.created.v1", **lead, pool_id="pool-a", created_at=format_time(at(0))))
+    deliver(happened(5, "leads.lead.merged.v1", lead_id="11111111-0000-4000-8000-000000000002", merged_lead_id=LEAD,
+                     merged_lead_owner_id=None, merged_lead_pool_id="pool-public", merged_at=format_time(at(5))))
+    for minutes, name, extra in ((3, "leads.lead.recycled.v1", {"pool_id": "pool-public", "previous_owner_id": REP_A,
+                                                                "recycled_at": format_time(at(3))}),
+                                 (1, "leads.lead.claimed.v1", {"owner_id": REP_A, "pool_id": "pool-a",
+                                                               "claimed_at": format_time(at(1))})):
+        deliver(happened(minutes, name, **lead, **extra))
+    merged = one(engine, fact_leads, lead_id=LEAD)
+    assert (merged["status"], merged["owner_id"], merged["pool_id"]) == ("merged", None, "pool-public")
+    assert merged["claimed_at"] == at(1)
+
+
+def test_a_late_older_creation_keeps_its_name_under_a_newer_transfer(deliver, engine):
+    """A transfer says only who owns the customer now: it moves the owner, and leaves the name to the creation."""
+    customer = {"customer_id": CUSTOMER, "lead_id": LEAD, "channel": "web"}
+    deliver(happened(9, "sales.customer.owner_changed.v1", **customer, owner_id=REP_B, previous_owner_id=REP_A,
+                     changed_at=format_time(at(9))))
+    deliver(happened(7, "sales.customer.created.v1", **customer, owner_id=REP_A, name="锦佳",
+                     created_at=format_time(at(7))))
+    deliver(happened(8, "sales.customer.updated.v1", **customer, owner_id=REP_A, name="安徽锦佳", level="gold"))
+    row = one(engine, fact_customers, customer_id=CUSTOMER)
+    assert (row["name"], row["level"], row["owner_id"], row["created_at"]) == ("安徽锦佳", "gold", REP_B, at(7))
+
+
 def test_the_money_a_completed_refund_returns_is_a_negative_payment(deliver, engine):
     refund = {"refund_id": "12121212-0000-4000-8000-000000000002", "contract_id": CONTRACT, "customer_id": CUSTOMER,
               "amount": "1234.56", "payment_id": "88888888-0000-4000-8000-000000000009"}
