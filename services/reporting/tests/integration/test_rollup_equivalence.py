@@ -23,6 +23,7 @@ from reporting.scopes import Scope, scope_of
 from reporting.service import rebuild_read_models
 
 from .event_streams import ADMIN, AGENT, MANAGER, REPS, Person, arrival_order, deliver, organisation_history
+from .fact_rows import fact_rows, rows_that_differ
 
 pytestmark = pytest.mark.integration
 
@@ -169,18 +170,6 @@ def assert_rollups_equal_a_refill(engine, what: str) -> None:
     assert not parted, f"{what}: the roll-ups differ from a recomputation\n" + "\n".join(parted[:30])
 
 
-def fact_rows(engine) -> dict[tuple[str, tuple], dict]:
-    """Every row of every fact table, by table and primary key."""
-    rows = {}
-    with engine.connect() as connection:
-        for name, table in sorted(metadata.tables.items()):
-            if name.startswith("fact_"):
-                key = [column.name for column in table.primary_key.columns]
-                for row in connection.execute(select(table)).mappings():
-                    rows[(name, tuple(row[column] for column in key))] = dict(row)
-    return rows
-
-
 def _now_and_today() -> tuple[datetime, date]:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     return now, today_in(reporting_time_zone(), now)
@@ -221,9 +210,7 @@ def test_a_rebuild_from_the_archive_leaves_the_same_dashboards_and_rollups(
     assert_rollups_equal_a_refill(engine, f"seed {seed}, rebuilt")
     # Every fact row, not only what the dashboards read of them (a name, a pool) comes out the same.
     rebuilt_facts = fact_rows(engine)
-    rows_changed = [f"{table} {key}: live {live_facts.get((table, key))} rebuilt {rebuilt_facts.get((table, key))}"
-                    for table, key in sorted(set(live_facts) | set(rebuilt_facts), key=repr)
-                    if live_facts.get((table, key)) != rebuilt_facts.get((table, key))]
+    rows_changed = rows_that_differ(live_facts, rebuilt_facts, ("live", "rebuilt"))
     assert not rows_changed, f"the rebuild changed {len(rows_changed)} fact rows, e.g.\n" + "\n".join(rows_changed[:10])
     # Replayed in the order things happened, the facts must come out as the shuffled live stream left them.
     changed = [f"{' / '.join(key)}{found}" for key, figures in live.items()
